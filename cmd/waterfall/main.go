@@ -1,0 +1,44 @@
+// Command waterfall is Waterfall's command line: the engine's configuration
+// today; the server (serve, audit) and the crash simulator (sim) as their
+// issues land.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/waterfallrisk/waterfall/engine/config"
+)
+
+type cli struct {
+	Config configCmd `cmd:"" help:"Print the built-in configuration as YAML, or check and print a configuration file."`
+}
+
+type configCmd struct {
+	File string `arg:"" optional:"" type:"existingfile" help:"A configuration file to check (default: the built-in one)."`
+}
+
+// Run loads, validates and prints the configuration in canonical form.
+func (c *configCmd) Run() error {
+	cfg := config.Default()
+	if c.File != "" {
+		var err error
+		if cfg, err = config.LoadFile(c.File); err != nil {
+			return err
+		}
+	}
+	return cfg.WriteYAML(os.Stdout)
+}
+
+func main() {
+	ctx := kong.Parse(&cli{},
+		kong.Name("waterfall"),
+		kong.Description("Waterfall: a deterministic liquidation and risk engine for crypto derivatives exchanges."),
+		kong.UsageOnError())
+	if err := ctx.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "waterfall:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,153 @@
+package engine
+
+import (
+	"github.com/waterfallrisk/waterfall/engine/book"
+	"github.com/waterfallrisk/waterfall/engine/config"
+)
+
+// CommandKind names what a Command asks for.
+type CommandKind uint8
+
+// Command kinds. Their numbers are part of the journal format: append only.
+const (
+	CmdNone CommandKind = iota
+	CmdCreateAccount
+	CmdDeposit
+	CmdWithdraw
+	CmdPlaceOrder
+	CmdMoveOrder
+	CmdCancelOrder
+	CmdCancelAll
+	CmdSetIndexPrice
+	CmdAdvanceTime
+	CmdSetPositionMode
+	CmdSetMarginMode
+	CmdSetLeverageLimit
+)
+
+var commandNames = [...]string{
+	"none", "create-account", "deposit", "withdraw", "place-order", "move-order",
+	"cancel-order", "cancel-all", "set-index-price", "advance-time",
+	"set-position-mode", "set-margin-mode", "set-leverage-limit",
+}
+
+func (k CommandKind) String() string {
+	if int(k) < len(commandNames) {
+		return commandNames[k]
+	}
+	return "unknown"
+}
+
+// Side of an order or a trade: the book's own type (Bid buys, Ask sells).
+type Side = book.Side
+
+// Sides.
+const (
+	Bid = book.Bid
+	Ask = book.Ask
+)
+
+// OrderType is Backpack's orderType.
+type OrderType uint8
+
+const (
+	Limit OrderType = iota
+	Market
+)
+
+func (t OrderType) String() string {
+	if t == Market {
+		return "Market"
+	}
+	return "Limit"
+}
+
+// TimeInForce is Backpack's timeInForce.
+type TimeInForce uint8
+
+const (
+	GTC TimeInForce = iota
+	IOC
+	FOK
+)
+
+func (t TimeInForce) String() string { return [...]string{"GTC", "IOC", "FOK"}[t] }
+
+// SelfTradePrevention is Backpack's selfTradePrevention: the book's own type.
+type SelfTradePrevention = book.STP
+
+// Self-trade prevention modes.
+const (
+	RejectTaker = book.RejectTaker
+	RejectMaker = book.RejectMaker
+	RejectBoth  = book.RejectBoth
+)
+
+// PositionMode is one-way (one net position per market) or hedge (a long and
+// a short position side by side, seed 002).
+type PositionMode uint8
+
+const (
+	OneWay PositionMode = iota
+	Hedge
+)
+
+func (m PositionMode) String() string {
+	if m == Hedge {
+		return "Hedge"
+	}
+	return "OneWay"
+}
+
+// MarginMode is cross (all positions share the account's collateral) or
+// isolated (a position's own margin, seed 003).
+type MarginMode uint8
+
+const (
+	Cross MarginMode = iota
+	Isolated
+)
+
+func (m MarginMode) String() string {
+	if m == Isolated {
+		return "Isolated"
+	}
+	return "Cross"
+}
+
+// Command is one input to the engine. It is a flat value so that a journal
+// can store it and a hot path can pass it without allocating; each kind reads
+// only the fields its comment lists. Quantities are in lots, order prices in
+// ticks, amounts in the asset's smallest unit, index prices in fixed.Price.
+//
+// Commands carry no time: engine time moves only by CmdAdvanceTime, so a
+// refused command can always leave the state exactly as it was.
+type Command struct {
+	Kind CommandKind
+
+	Account AccountID // every kind but CreateAccount, SetIndexPrice, AdvanceTime
+	Market  config.MarketID
+	Asset   config.AssetID
+
+	// Deposit, Withdraw: Amount. SetIndexPrice: Amount is the price
+	// (fixed.Price). AdvanceTime: Amount is the new engine time in ms.
+	// SetLeverageLimit: Amount is the leverage (whole number, 0 clears).
+	Amount int64
+
+	// PlaceOrder and MoveOrder.
+	Side        Side
+	Type        OrderType
+	TimeInForce TimeInForce
+	STP         SelfTradePrevention
+	PostOnly    bool
+	ReduceOnly  bool
+	Price       int64  // ticks; limit orders, and MoveOrder's new price
+	Quantity    int64  // lots; 0 with QuoteQuantity for a market order by quote
+	QuoteQty    int64  // settlement units; market orders only
+	ClientID    uint32 // optional client order id (Backpack: uint32)
+	OrderID     uint64 // CancelOrder, MoveOrder (0: use ClientID)
+
+	// SetPositionMode / SetMarginMode.
+	PositionMode PositionMode
+	MarginMode   MarginMode
+}

@@ -1,0 +1,194 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/waterfallrisk/waterfall/engine/fixed"
+)
+
+// The file* types are the YAML format as written (yaml.go documents it); Load
+// reads what they write. Decimals are strings so they are written exactly.
+
+type fileConfig struct {
+	Seed            uint64       `yaml:"seed"`
+	SettlementAsset string       `yaml:"settlementAsset"`
+	Assets          []fileAsset  `yaml:"assets"`
+	Markets         []fileMarket `yaml:"markets"`
+}
+
+type fileAsset struct {
+	Symbol          string      `yaml:"symbol"`
+	Decimals        int         `yaml:"decimals"`
+	HaircutFunction fileHaircut `yaml:"haircutFunction"`
+}
+
+type fileHaircut struct {
+	Weight string          `yaml:"weight"`
+	Kind   fileHaircutKind `yaml:"kind,flow"`
+}
+
+type fileHaircutKind struct {
+	Type                 string `yaml:"type"`
+	Base                 string `yaml:"base,omitempty"`
+	PositiveCurvePenalty string `yaml:"positiveCurvePenalty,omitempty"`
+}
+
+type fileMarket struct {
+	Symbol                string        `yaml:"symbol"`
+	MarketType            string        `yaml:"marketType"`
+	BaseSymbol            string        `yaml:"baseSymbol"`
+	QuoteSymbol           string        `yaml:"quoteSymbol"`
+	TickSize              string        `yaml:"tickSize"`
+	StepSize              string        `yaml:"stepSize"`
+	MinQuantity           string        `yaml:"minQuantity"`
+	MaxQuantity           string        `yaml:"maxQuantity,omitempty"`
+	MakerFee              string        `yaml:"makerFee"`
+	TakerFee              string        `yaml:"takerFee"`
+	IMFFunction           *fileFunction `yaml:"imfFunction,omitempty,flow"`
+	MMFFunction           *fileFunction `yaml:"mmfFunction,omitempty,flow"`
+	PriceBands            fileBands     `yaml:"priceBands"`
+	MarkPrice             fileMark      `yaml:"markPrice,flow"`
+	FundingInterval       int64         `yaml:"fundingInterval,omitempty"`
+	FundingRateUpperBound string        `yaml:"fundingRateUpperBound,omitempty"`
+	FundingRateLowerBound string        `yaml:"fundingRateLowerBound,omitempty"`
+	FundingSampleInterval int64         `yaml:"fundingSampleInterval,omitempty"`
+	FundingInterestRate   string        `yaml:"fundingInterestRate,omitempty"`
+	FundingPremiumClamp   string        `yaml:"fundingPremiumClamp,omitempty"`
+	FundingPeriodHours    int64         `yaml:"fundingPeriodHours,omitempty"`
+	OpenInterestLimit     string        `yaml:"openInterestLimit,omitempty"`
+}
+
+type fileFunction struct {
+	Type   string `yaml:"type"`
+	Base   string `yaml:"base"`
+	Factor string `yaml:"factor"`
+}
+
+type fileBands struct {
+	MinMultiplier       string          `yaml:"minMultiplier"`
+	MaxMultiplier       string          `yaml:"maxMultiplier"`
+	MinImpactMultiplier string          `yaml:"minImpactMultiplier"`
+	MaxImpactMultiplier string          `yaml:"maxImpactMultiplier"`
+	MeanMarkPriceBand   fileMeanMark    `yaml:"meanMarkPriceBand,flow"`
+	MeanPremiumBand     fileMeanPremium `yaml:"meanPremiumBand,flow"`
+}
+
+type fileMeanMark struct {
+	MinMultiplier string `yaml:"minMultiplier"`
+	MaxMultiplier string `yaml:"maxMultiplier"`
+	Window        int64  `yaml:"window"`
+}
+
+type fileMeanPremium struct {
+	TolerancePct string `yaml:"tolerancePct"`
+}
+
+type fileMark struct {
+	BasisWindow int64  `yaml:"basisWindow"`
+	Band        string `yaml:"band"`
+}
+
+// WriteYAML writes c in the YAML format Load reads, such that Load of the
+// output equals c (derived fields included, since Load derives them again).
+// It refuses a Config that Validate would refuse, so what it writes always
+// loads. c is not changed.
+func (c *Config) WriteYAML(w io.Writer) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(c.file()); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return enc.Close()
+}
+
+// Marshal returns WriteYAML's output.
+func (c *Config) Marshal() ([]byte, error) {
+	var b bytes.Buffer
+	if err := c.WriteYAML(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// file converts a checked Config to its file form.
+func (c *Config) file() fileConfig {
+	f := fileConfig{Seed: c.Seed, SettlementAsset: c.SettlementAsset}
+	for _, a := range c.Assets {
+		f.Assets = append(f.Assets, fileAsset{Symbol: a.Symbol, Decimals: a.Decimals, HaircutFunction: haircutFile(a.Haircut)})
+	}
+	for i := range c.Markets {
+		f.Markets = append(f.Markets, c.marketFile(&c.Markets[i]))
+	}
+	return f
+}
+
+func haircutFile(h Haircut) fileHaircut {
+	f := fileHaircut{Weight: rateText(h.Weight), Kind: fileHaircutKind{Type: "identity"}}
+	if h.Kind == HaircutInverseSqrt {
+		f.Kind = fileHaircutKind{Type: "inverseSqrt", Base: rateText(h.Base), PositiveCurvePenalty: rateText(h.Penalty)}
+	}
+	return f
+}
+
+func (c *Config) marketFile(m *Market) fileMarket {
+	base := c.Assets[m.Base]
+	qty := func(lots int64) string { return fixed.FormatDecimal(lots*m.StepSize, base.Decimals) } // check() ruled out overflow
+	f := fileMarket{
+		Symbol:      m.Symbol,
+		MarketType:  "SPOT",
+		BaseSymbol:  base.Symbol,
+		QuoteSymbol: c.Assets[m.Quote].Symbol,
+		TickSize:    fixed.FormatDecimal(m.TickSize, fixed.PriceDecimals),
+		StepSize:    fixed.FormatDecimal(m.StepSize, base.Decimals),
+		MinQuantity: qty(m.MinQty),
+		MakerFee:    rateText(m.MakerFee),
+		TakerFee:    rateText(m.TakerFee),
+		PriceBands:  bandsFile(m.Bands),
+		MarkPrice:   fileMark{BasisWindow: m.Mark.BasisWindowMs, Band: rateText(m.Mark.Band)},
+	}
+	if m.MaxQty != 0 {
+		f.MaxQuantity = qty(m.MaxQty)
+	}
+	if m.Kind == Perp {
+		perpFile(&f, m)
+		if m.OpenInterestLimit != 0 {
+			f.OpenInterestLimit = qty(m.OpenInterestLimit)
+		}
+	}
+	return f
+}
+
+func perpFile(f *fileMarket, m *Market) {
+	f.MarketType = "PERP"
+	f.IMFFunction = &fileFunction{Type: "sqrt", Base: rateText(m.IMF.Base), Factor: rateText(m.IMF.Factor)}
+	f.MMFFunction = &fileFunction{Type: "sqrt", Base: rateText(m.MMF.Base), Factor: rateText(m.MMF.Factor)}
+	f.FundingInterval = m.Funding.IntervalMs
+	f.FundingRateUpperBound = fixed.FormatDecimal(m.Funding.Upper, bpsDecimals)
+	f.FundingRateLowerBound = fixed.FormatDecimal(m.Funding.Lower, bpsDecimals)
+	f.FundingSampleInterval = m.Funding.SampleMs
+	f.FundingInterestRate = rateText(m.Funding.Interest)
+	f.FundingPremiumClamp = rateText(m.Funding.PremiumClamp)
+	f.FundingPeriodHours = m.Funding.PeriodHours
+}
+
+func bandsFile(b PriceBands) fileBands {
+	return fileBands{
+		MinMultiplier:       rateText(b.LimitMin),
+		MaxMultiplier:       rateText(b.LimitMax),
+		MinImpactMultiplier: rateText(b.ImpactMin),
+		MaxImpactMultiplier: rateText(b.ImpactMax),
+		MeanMarkPriceBand: fileMeanMark{
+			MinMultiplier: rateText(b.MeanMarkMin),
+			MaxMultiplier: rateText(b.MeanMarkMax),
+			Window:        b.MeanMarkWindowMs,
+		},
+		MeanPremiumBand: fileMeanPremium{TolerancePct: rateText(b.MeanPremiumTolerance)},
+	}
+}

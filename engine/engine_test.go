@@ -1,0 +1,64 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/waterfallrisk/waterfall/engine/config"
+	"github.com/waterfallrisk/waterfall/engine/fixed"
+)
+
+// apply runs a command and fails the test if it is refused or breaks an invariant.
+func apply(t *testing.T, e *Engine, c Command) []Event {
+	t.Helper()
+	ev, err := e.Apply(&c)
+	if err != nil {
+		t.Fatalf("%v: %v", c.Kind, err)
+	}
+	if err := e.CheckInvariants(); err != nil {
+		t.Fatalf("after %v: %v", c.Kind, err)
+	}
+	return ev
+}
+
+func TestTradeCycleConservesValue(t *testing.T) {
+	cfg := config.Default()
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	btc, _ := cfg.AssetBySymbol("BTC")
+	usdc, _ := cfg.AssetBySymbol("USDC")
+	perp, _ := cfg.MarketBySymbol("BTC_USDC_PERP")
+	apply(t, e, Command{Kind: CmdAdvanceTime, Amount: 1_700_000_000_000})
+	alice, bob := e.FirstUser(), e.FirstUser()+1
+	apply(t, e, Command{Kind: CmdCreateAccount})
+	apply(t, e, Command{Kind: CmdCreateAccount})
+	apply(t, e, Command{Kind: CmdDeposit, Account: alice, Asset: usdc, Amount: 100_000_000_000})
+	apply(t, e, Command{Kind: CmdDeposit, Account: bob, Asset: usdc, Amount: 100_000_000_000})
+	apply(t, e, Command{Kind: CmdSetIndexPrice, Asset: btc, Amount: 100_000 * fixed.PriceScale})
+	// alice bids 1 BTC (10,000 lots) at 100,000 (1,000,000 ticks); bob sells into it.
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: alice, Market: perp, Side: Bid, Type: Limit, Price: 1_000_000, Quantity: 10_000})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: bob, Market: perp, Side: Ask, Type: Market, Quantity: 10_000})
+	if got := e.OpenInterest(perp); got != 10_000 {
+		t.Fatalf("open interest %d, want 10000", got)
+	}
+	apply(t, e, Command{Kind: CmdSetIndexPrice, Asset: btc, Amount: 101_000 * fixed.PriceScale})
+	apply(t, e, Command{Kind: CmdAdvanceTime, Amount: 1_700_000_000_000 + 3_600_000})
+	// bob buys back from alice's offer at 101,000: alice realizes +1,000 USDC less fees.
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: alice, Market: perp, Side: Ask, Type: Limit, Price: 1_010_000, Quantity: 10_000, ReduceOnly: true})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: bob, Market: perp, Side: Bid, Type: Market, Quantity: 10_000})
+	if got := e.OpenInterest(perp); got != 0 {
+		t.Fatalf("open interest %d, want 0", got)
+	}
+	for _, p := range e.Positions(alice) {
+		if p.NetQuantity != 0 {
+			t.Fatalf("alice still holds %d", p.NetQuantity)
+		}
+	}
+	// Fees: alice maker 2 × 0.02%, bob taker 2 × 0.05%, on 100,000 and 101,000.
+	fees := e.Balance(AccountFees, usdc)
+	want := int64(20_000_000 + 20_200_000 + 50_000_000 + 50_500_000)
+	if fees != want {
+		t.Fatalf("fees %d, want %d", fees, want)
+	}
+}
