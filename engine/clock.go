@@ -65,6 +65,7 @@ func (e *Engine) runTimers(t int64) {
 			if m.perp() {
 				e.sampleBasis(m)
 				e.samplePremium(m)
+				e.checkTriggers(m)
 			}
 			m.nextSample += m.cfg.Funding.SampleMs
 		}

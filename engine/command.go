@@ -99,6 +99,40 @@ func (m PositionMode) String() string {
 	return "OneWay"
 }
 
+// TriggerBy is the price a trigger order watches.
+type TriggerBy uint8
+
+const (
+	TriggerByMark TriggerBy = iota // the mark price (Backpack's default)
+	TriggerByLast                  // the last trade price
+)
+
+func (t TriggerBy) String() string { return [...]string{"MarkPrice", "LastPrice"}[t] }
+
+// PositionSide picks a hedge-mode position: an order with Side Bid and
+// PositionSide Long opens or adds to the long, Ask/Long closes it; Ask/Short
+// opens or adds to the short, Bid/Short closes it. One-way mode takes NoSide.
+type PositionSide uint8
+
+const (
+	NoSide PositionSide = iota
+	Long
+	Short
+)
+
+func (p PositionSide) String() string { return [...]string{"", "Long", "Short"}[p] }
+
+// hedge returns the slot key of a position side: +1 long, −1 short, 0 none.
+func (p PositionSide) hedge() int8 {
+	switch p {
+	case Long:
+		return 1
+	case Short:
+		return -1
+	}
+	return 0
+}
+
 // MarginMode is cross (all positions share the account's collateral) or
 // isolated (a position's own margin, seed 003).
 type MarginMode uint8
@@ -146,6 +180,15 @@ type Command struct {
 	QuoteQty    int64  // settlement units; market orders only
 	ClientID    uint32 // optional client order id (Backpack: uint32)
 	OrderID     uint64 // CancelOrder, MoveOrder (0: use ClientID)
+
+	// PlaceOrder: a trigger order (stop-loss or take-profit) waits off the
+	// book until the reference price reaches TriggerPrice (ticks), then is
+	// placed as a limit (Price > 0) or market order.
+	TriggerPrice int64
+	TriggerBy    TriggerBy
+
+	// PlaceOrder in hedge mode: the position side the order opens or closes.
+	PositionSide PositionSide
 
 	// SetPositionMode / SetMarginMode.
 	PositionMode PositionMode

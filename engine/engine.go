@@ -53,6 +53,7 @@ type Engine struct {
 	nextOrderID uint64
 	nextTradeID uint64
 
+	firing bool        // checkTriggers is running: fired orders do not re-enter it
 	events []Event     // reused output buffer
 	fills  []book.Fill // reused matching scratch
 }

@@ -62,3 +62,61 @@ func TestTradeCycleConservesValue(t *testing.T) {
 		t.Fatalf("fees %d, want %d", fees, want)
 	}
 }
+
+// newTestEngine returns an engine on the default config at a fixed time with
+// BTC at 100,000 and n funded accounts (100,000 USDC each).
+func newTestEngine(t *testing.T, n int) (*Engine, []AccountID) {
+	t.Helper()
+	cfg := config.Default()
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	btc, _ := cfg.AssetBySymbol("BTC")
+	usdc, _ := cfg.AssetBySymbol("USDC")
+	apply(t, e, Command{Kind: CmdAdvanceTime, Amount: 1_700_000_000_000})
+	apply(t, e, Command{Kind: CmdSetIndexPrice, Asset: btc, Amount: 100_000 * fixed.PriceScale})
+	ids := make([]AccountID, n)
+	for i := range ids {
+		ids[i] = e.FirstUser() + AccountID(i)
+		apply(t, e, Command{Kind: CmdCreateAccount})
+		apply(t, e, Command{Kind: CmdDeposit, Account: ids[i], Asset: usdc, Amount: 100_000_000_000})
+	}
+	return e, ids
+}
+
+// Seed 002: in hedge mode an account holds a long and a short in the same
+// market side by side, and each side closes only itself.
+func TestHedgeModeHoldsBothSides(t *testing.T) {
+	e, ids := newTestEngine(t, 2)
+	h, mm := ids[0], ids[1]
+	perp, _ := e.Config().MarketBySymbol("BTC_USDC_PERP")
+	apply(t, e, Command{Kind: CmdSetPositionMode, Account: h, PositionMode: Hedge})
+	if _, err := e.Apply(&Command{Kind: CmdPlaceOrder, Account: h, Market: perp, Side: Bid, Type: Limit, Price: 1_000_000, Quantity: 100}); err == nil {
+		t.Fatal("hedge-mode order without a position side accepted")
+	}
+	// The market maker quotes both sides; the hedger buys long and sells short.
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: mm, Market: perp, Side: Ask, Type: Limit, Price: 1_000_010, Quantity: 500})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: mm, Market: perp, Side: Bid, Type: Limit, Price: 999_990, Quantity: 500})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: h, Market: perp, Side: Bid, Type: Market, Quantity: 200, PositionSide: Long})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: h, Market: perp, Side: Ask, Type: Market, Quantity: 150, PositionSide: Short})
+	got := map[int8]int64{}
+	for _, p := range e.Positions(h) {
+		got[p.Hedge] = p.NetQuantity
+	}
+	if got[1] != 200 || got[-1] != -150 {
+		t.Fatalf("hedge slots = %v, want long 200 and short -150", got)
+	}
+	// Long OI: the hedger's 200. Short OI: the hedger's 150 plus the market
+	// maker's 200 sold less the 150 it bought back, 50. Both are 200.
+	if oi := e.OpenInterest(perp); oi != 200 {
+		t.Fatalf("open interest %d, want 200", oi)
+	}
+	// Selling on the long side closes the long only, capped at its size.
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: h, Market: perp, Side: Ask, Type: Market, Quantity: 999, PositionSide: Long})
+	for _, p := range e.Positions(h) {
+		if p.Hedge == 1 && p.NetQuantity != 0 || p.Hedge == -1 && p.NetQuantity != -150 {
+			t.Fatalf("after closing the long: %+v", p)
+		}
+	}
+}

@@ -157,28 +157,29 @@ type Event struct {
 	Asset   config.AssetID
 
 	// EvOrder: the order and, for OrderFill, the fill.
-	OrderEvent  OrderEvent
-	Origin      Origin
-	OrderID     uint64
-	ClientID    uint32
-	Side        Side
-	Type        OrderType
-	TimeInForce TimeInForce
-	Status      OrderStatus
-	Price       int64 // ticks: the order's price (EvTrade: the trade price)
-	Quantity    int64 // lots: the order's quantity (EvTrade: the trade quantity)
-	FillPrice   int64 // OrderFill: ticks (L)
-	FillQty     int64 // OrderFill: lots (l)
-	Executed    int64 // lots filled so far (z)
-	ExecutedQt  int64 // settlement units filled so far (Z)
-	Fee         int64 // OrderFill: fee charged, in FeeAsset units
-	FeeAsset    config.AssetID
-	Maker       bool
-	TradeID     uint64
-	FillType    FillType
-	SystemType  SystemOrderType
-	ReduceOnly  bool
-	PostOnly    bool
+	OrderEvent   OrderEvent
+	Origin       Origin
+	OrderID      uint64
+	ClientID     uint32
+	Side         Side
+	Type         OrderType
+	TimeInForce  TimeInForce
+	Status       OrderStatus
+	Price        int64 // ticks: the order's price (EvTrade: the trade price)
+	Quantity     int64 // lots: the order's quantity (EvTrade: the trade quantity)
+	TriggerPrice int64 // trigger orders: ticks
+	FillPrice    int64 // OrderFill: ticks (L)
+	FillQty      int64 // OrderFill: lots (l)
+	Executed     int64 // lots filled so far (z)
+	ExecutedQt   int64 // settlement units filled so far (Z)
+	Fee          int64 // OrderFill: fee charged, in FeeAsset units
+	FeeAsset     config.AssetID
+	Maker        bool
+	TradeID      uint64
+	FillType     FillType
+	SystemType   SystemOrderType
+	ReduceOnly   bool
+	PostOnly     bool
 
 	// EvPosition: the position after the change.
 	PositionEvent PositionEvent

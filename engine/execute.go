@@ -14,13 +14,20 @@ func (e *Engine) execute(c *Command, in *intent, origin Origin) {
 		live: true, id: e.nextOrderID, clientID: c.ClientID, account: in.account,
 		market: in.m.id, side: c.Side, typ: c.Type, tif: c.TimeInForce, stp: c.STP,
 		postOnly: c.PostOnly, reduceOnly: c.ReduceOnly, price: c.Price, quantity: in.qty,
-		prev: -1, next: -1, origin: origin, createdTime: e.now,
+		prev: -1, next: -1, origin: origin, createdTime: e.now, slot: in.hedge,
 	}
 	e.nextOrderID++
-	e.emitOrder(o, OrderAccepted, StatusNew, origin)
+	e.launch(ref, in, origin)
+}
 
+// launch accepts an order record, matches it and finishes it.
+func (e *Engine) launch(ref int32, in *intent, origin Origin) {
+	e.emitOrder(&e.orders[ref], OrderAccepted, StatusNew, origin)
 	res := e.match(ref, in)
 	e.finish(ref, in, res, origin)
+	if origin == OriginUser {
+		e.checkTriggers(in.m) // the trade may have moved the last price
+	}
 }
 
 // finish rests, cancels or expires what a matched order has left.

@@ -32,6 +32,12 @@ func (e *Engine) StateHash() [32]byte {
 		e.hashAccount(&h, AccountID(id)) //nolint:gosec // id < len(accounts)
 	}
 	for i := range e.markets {
+		for _, ref := range e.markets[i].triggers {
+			r := &e.orders[ref]
+			h.u(r.id, uint64(r.account), uint64(r.side), uint64(r.typ), uint64(r.triggerBy), uint64(r.clientID))
+			h.i(r.trigger, r.price, r.quantity, int64(r.slot), r.createdTime)
+			h.b(r.above, r.reduceOnly)
+		}
 		e.markets[i].book.Each(func(o *book.Order) {
 			r := &e.orders[o.Ref]
 			h.u(o.ID, uint64(o.Owner), uint64(o.Side), uint64(r.clientID), uint64(r.tif), uint64(r.stp))

@@ -98,11 +98,17 @@ func (e *Engine) checkOrders() error {
 		n := 0
 		for ref := a.orderHead; ref >= 0; ref = e.orders[ref].next {
 			o := &e.orders[ref]
+			n++
+			if o.pending {
+				if e.findTrigger(&e.markets[o.market], o.id) != ref {
+					return fmt.Errorf("trigger order %d of account %d is not in its market's list", o.id, id)
+				}
+				continue
+			}
 			bo, ok := e.markets[o.market].book.Get(o.id)
 			if !ok || bo.Ref != ref || bo.Qty != o.quantity-o.executed || bo.Price != o.price {
 				return fmt.Errorf("order %d of account %d is not on its book as recorded", o.id, id)
 			}
-			n++
 		}
 		if n != a.openOrders {
 			return fmt.Errorf("account %d: %d orders listed, %d counted", id, n, a.openOrders)
@@ -111,7 +117,7 @@ func (e *Engine) checkOrders() error {
 	}
 	onBooks := 0
 	for i := range e.markets {
-		onBooks += e.markets[i].book.Len()
+		onBooks += e.markets[i].book.Len() + len(e.markets[i].triggers)
 	}
 	if onBooks != open {
 		return fmt.Errorf("%d orders on the books, %d open in accounts", onBooks, open)

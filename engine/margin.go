@@ -10,6 +10,7 @@ import (
 // open order, or a balance change.
 type whatIf struct {
 	market config.MarketID
+	hedge  int8 // the position slot of the extra order
 	side   Side
 	lots   int64 // extra resting lots on side (0: none)
 	asset  config.AssetID
@@ -40,7 +41,7 @@ func (e *Engine) evaluate(id AccountID, w *whatIf) (risk.Account, error) {
 	for i := range a.positions {
 		p := &a.positions[i]
 		bids, asks := p.bids, p.asks
-		if w != nil && w.lots != 0 && w.market == p.market && p.hedge == 0 {
+		if w != nil && w.lots != 0 && w.market == p.market && p.hedge == w.hedge {
 			seen = true
 			if w.side == Bid {
 				bids += w.lots
@@ -167,9 +168,9 @@ func (e *Engine) addPosition(r *risk.Account, a *account, mid config.MarketID, q
 
 // marginAllows is the pre-trade check: an order that increases the account's
 // exposure is refused when its IMR would reach 100% with the order resting.
-func (e *Engine) marginAllows(id AccountID, mid config.MarketID, side Side, lots int64) bool {
+func (e *Engine) marginAllows(id AccountID, mid config.MarketID, hedge int8, side Side, lots int64) bool {
 	before := e.marginOf(id, nil)
-	after := e.marginOf(id, &whatIf{market: mid, side: side, lots: lots})
+	after := e.marginOf(id, &whatIf{market: mid, hedge: hedge, side: side, lots: lots})
 	if after.Exposure <= before.Exposure {
 		return true
 	}

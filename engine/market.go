@@ -24,6 +24,7 @@ type market struct {
 	fundRate   int64      // last settled funding rate, fixed.Rate
 	marks      markWindow // marks sampled over the mean-mark window
 
+	triggers        []int32   // pending trigger orders (slab refs), oldest first
 	oiLong, oiShort int64     // lots held long and short (equal at rest)
 	holders         []holding // positions in this market, for funding
 }

@@ -26,7 +26,7 @@ func (e *Engine) moveOrder(c *Command) *Error {
 	place := Command{
 		Kind: CmdPlaceOrder, Account: o.account, Market: o.market, Side: o.side, Type: Limit,
 		TimeInForce: GTC, STP: o.stp, PostOnly: o.postOnly, ReduceOnly: o.reduceOnly,
-		Price: c.Price, Quantity: qty, ClientID: o.clientID,
+		Price: c.Price, Quantity: qty, ClientID: o.clientID, PositionSide: sideOfSlot(o.slot),
 	}
 	in, err := e.validateMove(&place, ref, left)
 	if err != nil {
@@ -39,6 +39,7 @@ func (e *Engine) moveOrder(c *Command) *Error {
 	e.emitOrder(mo, OrderModified, statusOf(mo), mo.origin)
 	res := e.match(ref, &in)
 	e.finish(ref, &in, res, mo.origin)
+	e.checkTriggers(m)
 	return nil
 }
 
@@ -49,6 +50,17 @@ func (e *Engine) validateMove(place *Command, ref int32, left int64) (intent, *E
 		return intent{}, errorf(CodeInvalidOrder, "only limit orders can be moved")
 	}
 	return e.validateOrderReplacing(place, &e.orders[ref], left)
+}
+
+// sideOfSlot is the position side of a slot key.
+func sideOfSlot(hedge int8) PositionSide {
+	switch hedge {
+	case 1:
+		return Long
+	case -1:
+		return Short
+	}
+	return NoSide
 }
 
 func statusOf(o *order) OrderStatus {

@@ -28,6 +28,12 @@ type order struct {
 	prev, next  int32 // the account's open-order list
 	origin      Origin
 	createdTime int64
+
+	// A pending trigger order: not on the book, in its market's trigger list.
+	pending   bool
+	trigger   int64 // ticks
+	triggerBy TriggerBy
+	above     bool // fires when the reference price rises to trigger (else falls to it)
 }
 
 // allocOrder takes a free slab entry.
@@ -55,7 +61,9 @@ func (e *Engine) linkOrder(ref int32) {
 	}
 	a.orderHead = ref
 	a.openOrders++
-	e.addResting(o, o.quantity-o.executed)
+	if !o.pending {
+		e.addResting(o, o.quantity-o.executed)
+	}
 }
 
 // unlinkOrder removes an open order from its account and frees it.
@@ -78,6 +86,10 @@ func (e *Engine) detachOrder(ref int32) {
 		e.orders[o.next].prev = o.prev
 	}
 	a.openOrders--
+	if o.pending {
+		e.markets[o.market].dropTrigger(ref)
+		return
+	}
 	e.addResting(o, -(o.quantity - o.executed))
 	a.locked[e.lockAsset(o)] -= o.locked
 	o.locked = 0
@@ -106,11 +118,16 @@ func (e *Engine) findOrder(acct AccountID, m config.MarketID, id uint64, clientI
 		if err != nil {
 			return -1, err
 		}
-		bo, ok := mk.book.Get(id)
-		if !ok || e.orders[bo.Ref].account != acct {
+		ref := int32(-1)
+		if bo, ok := mk.book.Get(id); ok {
+			ref = bo.Ref
+		} else {
+			ref = e.findTrigger(mk, id)
+		}
+		if ref < 0 || e.orders[ref].account != acct {
 			return -1, errorf(CodeResourceNotFound, "order %d is not open", id)
 		}
-		return bo.Ref, nil
+		return ref, nil
 	}
 	for ref := e.accounts[acct].orderHead; ref >= 0; ref = e.orders[ref].next {
 		o := &e.orders[ref]

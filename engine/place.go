@@ -17,9 +17,35 @@ type intent struct {
 	lock    int64  // spot: balance reserved while resting (per the remainder)
 	old     *order // the order being moved, nil for a new one
 	oldLeft int64  // its remaining lots
+	hedge   int8   // position slot: 0 one-way, +1 hedge long, −1 hedge short
+	closing bool   // the order can only reduce its slot (reduce-only, or a hedge close)
+}
+
+// positionSide resolves which position slot the order trades: in hedge mode
+// the order names Long or Short, and an order against its slot's direction
+// (selling the long, buying back the short) only closes, like reduce-only.
+func (e *Engine) positionSide(c *Command, a *account, m *market, in *intent) *Error {
+	switch {
+	case c.PositionSide > Short:
+		return errorf(CodeInvalidOrder, "unknown position side %d", c.PositionSide)
+	case !m.perp() || a.positionMode == OneWay:
+		if c.PositionSide != NoSide {
+			return errorf(CodeInvalidOrder, "a position side applies to hedge mode on perpetual markets only")
+		}
+		in.closing = c.ReduceOnly
+		return nil
+	case c.PositionSide == NoSide:
+		return errorf(CodeInvalidOrder, "in hedge mode an order must name its position side, Long or Short")
+	}
+	in.hedge = c.PositionSide.hedge()
+	in.closing = c.ReduceOnly || (c.Side == Bid) != (c.PositionSide == Long)
+	return nil
 }
 
 func (e *Engine) placeOrder(c *Command) *Error {
+	if c.TriggerPrice != 0 {
+		return e.placeTrigger(c)
+	}
 	in, err := e.validateOrder(c)
 	if err != nil {
 		return err
@@ -50,10 +76,13 @@ func (e *Engine) validateOrderReplacing(c *Command, old *order, oldLeft int64) (
 	if e.index[m.cfg.Base] == 0 {
 		return intent{}, errorf(CodeTradingPaused, "%s has no index price yet", m.cfg.Symbol)
 	}
-	if a.liquidating && !c.ReduceOnly {
+	if a.liquidating && !c.ReduceOnly && !closesHedge(c) {
 		return intent{}, errorf(CodeAccountLiquidating, "account %d is being liquidated: only reduce-only orders are accepted", c.Account)
 	}
 	in := intent{m: m, account: c.Account, old: old, oldLeft: oldLeft}
+	if err := e.positionSide(c, a, m, &in); err != nil {
+		return intent{}, err
+	}
 	in.taker = book.Taker{Owner: uint32(c.Account), Side: c.Side, STP: c.STP}
 	if err := e.sizeOrder(c, &in); err != nil {
 		return intent{}, err
@@ -65,6 +94,11 @@ func (e *Engine) validateOrderReplacing(c *Command, old *order, oldLeft int64) (
 		return in, e.checkPerpOrder(c, a, &in)
 	}
 	return in, e.checkSpotOrder(c, &in)
+}
+
+// closesHedge reports whether c is a hedge-mode order against its side.
+func closesHedge(c *Command) bool {
+	return c.PositionSide != NoSide && (c.Side == Bid) != (c.PositionSide == Long)
 }
 
 func validateEnums(c *Command) *Error {
@@ -147,12 +181,12 @@ func (e *Engine) priceOrder(c *Command, in *intent) *Error {
 // checkPerpOrder applies reduce-only, the open-interest limit and the
 // pre-trade margin check.
 func (e *Engine) checkPerpOrder(c *Command, a *account, in *intent) *Error {
-	i := e.slot(c.Account, c.Market, 0, false)
+	i := e.slot(c.Account, c.Market, in.hedge, false)
 	var pos int64
 	if i >= 0 {
 		pos = a.positions[i].qty
 	}
-	if c.ReduceOnly {
+	if in.closing {
 		if pos == 0 || (pos > 0) == (c.Side == Bid) {
 			return errorf(CodeInvalidOrder, "reduce-only order would not reduce the position")
 		}
@@ -170,7 +204,7 @@ func (e *Engine) checkPerpOrder(c *Command, a *account, in *intent) *Error {
 	if in.old != nil {
 		opens -= in.oldLeft // the moved order's own lots are already counted
 	}
-	if opens > 0 && !e.marginAllows(c.Account, c.Market, c.Side, opens) {
+	if opens > 0 && !e.marginAllows(c.Account, c.Market, in.hedge, c.Side, opens) {
 		return errorf(CodeInsufficientMargin, "order would put the account's IMR at or above 100%%")
 	}
 	return nil

@@ -25,6 +25,7 @@ func (e *Engine) setIndexPrice(c *Command) *Error {
 	for i := range e.markets {
 		if e.markets[i].cfg.Base == c.Asset {
 			e.updateMark(&e.markets[i])
+			e.checkTriggers(&e.markets[i])
 		}
 	}
 	return nil
