@@ -142,6 +142,13 @@ func (e *Engine) apply(c *Command) *Error {
 // emit appends an event stamped with the sequence the current command will
 // get and the engine time, and returns it for the caller to fill in.
 func (e *Engine) emit(kind EventKind) *Event {
-	e.events = append(e.events, Event{Seq: e.seq + 1, Time: e.now, Kind: kind})
-	return &e.events[len(e.events)-1]
+	n := len(e.events)
+	if n == cap(e.events) {
+		e.events = append(e.events, Event{})
+	} else {
+		e.events = e.events[:n+1]
+	}
+	ev := &e.events[n]
+	*ev = Event{Seq: e.seq + 1, Time: e.now, Kind: kind}
+	return ev
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // apply runs a command and fails the test if it is refused or breaks an invariant.
-func apply(t *testing.T, e *Engine, c Command) []Event {
+func apply(t testing.TB, e *Engine, c Command) []Event {
 	t.Helper()
 	ev, err := e.Apply(&c)
 	if err != nil {
@@ -65,7 +65,7 @@ func TestTradeCycleConservesValue(t *testing.T) {
 
 // newTestEngine returns an engine on the default config at a fixed time with
 // BTC at 100,000 and n funded accounts (100,000 USDC each).
-func newTestEngine(t *testing.T, n int) (*Engine, []AccountID) {
+func newTestEngine(t testing.TB, n int) (*Engine, []AccountID) {
 	t.Helper()
 	cfg := config.Default()
 	e, err := New(cfg)

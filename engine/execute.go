@@ -72,15 +72,19 @@ func (e *Engine) match(ref int32, in *intent) book.Result {
 	return res
 }
 
-// rest puts the remainder of an order on the book.
+// rest puts the remainder of an order on the book. If the book refuses it
+// (a price level whose total would overflow, or a full book) the remainder
+// expires instead: nothing is ever half-rested.
 func (e *Engine) rest(ref int32, in *intent) {
 	o := &e.orders[ref]
+	if err := in.m.book.Rest(o.bookOrder(ref)); err != nil {
+		e.emitOrder(o, OrderExpired, StatusExpired, o.origin)
+		e.freeOrderRef(ref)
+		return
+	}
 	if !in.m.perp() {
 		o.locked = in.m.spotLock(o.side, o.price, o.quantity-o.executed)
 		e.accounts[o.account].locked[e.lockAsset(o)] += o.locked
 	}
-	// Rest cannot fail: the id is new, the price and quantity are positive
-	// and WouldCross was checked by the caller.
-	_ = in.m.book.Rest(o.bookOrder(ref))
 	e.linkOrder(ref)
 }

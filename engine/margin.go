@@ -168,13 +168,24 @@ func (e *Engine) addPosition(r *risk.Account, a *account, mid config.MarketID, q
 
 // marginAllows is the pre-trade check: an order that increases the account's
 // exposure is refused when its IMR would reach 100% with the order resting.
+// Only the order's own slot changes, and exposure notional grows with the
+// slot's exposure quantity at a fixed mark, so that slot alone decides
+// whether exposure increases; only then is the account evaluated.
 func (e *Engine) marginAllows(id AccountID, mid config.MarketID, hedge int8, side Side, lots int64) bool {
-	before := e.marginOf(id, nil)
-	after := e.marginOf(id, &whatIf{market: mid, hedge: hedge, side: side, lots: lots})
-	if after.Exposure <= before.Exposure {
+	var p position
+	if i := e.slot(id, mid, hedge, false); i >= 0 {
+		p = e.accounts[id].positions[i]
+	}
+	before := abs(p.exposure())
+	if side == Bid {
+		p.bids += lots
+	} else {
+		p.asks += lots
+	}
+	if abs(p.exposure()) <= before {
 		return true
 	}
-	return after.CanIncrease()
+	return e.canIncrease(id, &whatIf{market: mid, hedge: hedge, side: side, lots: lots})
 }
 
 // canIncrease reports whether the account, under w, has IMR < 100%.

@@ -49,6 +49,11 @@ func (e *Engine) validateMove(place *Command, ref int32, left int64) (intent, *E
 	if e.orders[ref].typ != Limit {
 		return intent{}, errorf(CodeInvalidOrder, "only limit orders can be moved")
 	}
+	if e.orders[ref].pending {
+		// Off the book, it has no place to move; re-placing it here would
+		// put it on the book still marked pending and drop its trigger.
+		return intent{}, errorf(CodeInvalidOrder, "a pending trigger order cannot be moved: cancel it and place it again")
+	}
 	return e.validateOrderReplacing(place, &e.orders[ref], left)
 }
 

@@ -137,6 +137,9 @@ func (e *Engine) sizeOrder(c *Command, in *intent) *Error {
 	if c.Quantity < mc.MinQty || (mc.MaxQty > 0 && c.Quantity > mc.MaxQty) || c.Quantity > MaxAmount {
 		return errorf(CodeInvalidQuantity, "quantity %d lots is outside the market's limits", c.Quantity)
 	}
+	if units, err := fixed.Mul(c.Quantity, mc.StepSize); err != nil || units > MaxAmount {
+		return errorf(CodeInvalidQuantity, "quantity %d lots is out of range", c.Quantity)
+	}
 	in.qty, in.taker.Qty = c.Quantity, c.Quantity
 	return nil
 }
@@ -211,11 +214,14 @@ func (e *Engine) checkPerpOrder(c *Command, a *account, in *intent) *Error {
 }
 
 // quoteLots bounds the lots a quote-quantity market order can fill: its
-// budget spent entirely at the best opposite price.
+// budget spent entirely at the cheapest price it can trade at (a buy: the
+// best ask; a sell: its band limit, the lowest bid it may reach).
 func (e *Engine) quoteLots(in *intent) int64 {
 	best, ok := in.m.book.BestAsk()
 	if in.taker.Side == Ask {
-		best, ok = in.m.book.BestBid()
+		// A seller's budget buys the most lots at the lowest price it may
+		// reach, its band limit, not at the best bid.
+		best, ok = in.taker.Limit, in.taker.Limit > 0
 	}
 	if !ok {
 		return 0

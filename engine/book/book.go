@@ -61,7 +61,8 @@ func (b *Book) Len() int { return b.ids.n }
 // Rest adds o at the back of its price level. It refuses, with one of the
 // errors above and no change, an invalid side, a price or quantity ≤ 0, an
 // order that would cross (trade against) the other side, an ID already
-// resting, and a quantity that would overflow its level's total. The caller
+// resting, a quantity that would overflow its level's total, and any order
+// once 2^31−1 rest (handles are int32). The caller
 // matches first and rests only what is left.
 func (b *Book) Rest(o Order) error {
 	switch {

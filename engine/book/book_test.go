@@ -275,20 +275,25 @@ func TestSlabReuse(t *testing.T) {
 	}
 }
 
+// TestLadderFind compares find with the standard library's binary search on
+// every size around the near-touch window, for keys below, between, on and
+// above the stored ones, on both sides' signs.
 func TestLadderFind(t *testing.T) {
-	l := ladder{}
-	for k := int64(0); k < 100; k += 2 {
-		l.keys = append(l.keys, k)
-	}
-	for key := int64(-3); key < 104; key++ {
-		i, found := l.find(key)
-		want, wantFound := slices.BinarySearch(l.keys, key)
-		if i != want || found != wantFound {
-			t.Fatalf("find(%d) = %d, %v; want %d, %v", key, i, found, want, wantFound)
+	for n := range 3 * nearTouch {
+		for _, sign := range []int64{1, -1} {
+			l := ladder{}
+			for k := range int64(n) {
+				l.keys = append(l.keys, sign*(10+2*k))
+			}
+			slices.Sort(l.keys)
+			for key := sign * 7; key != sign*(14+2*int64(n)); key += sign {
+				i, found := l.find(key)
+				want, wantFound := slices.BinarySearch(l.keys, key)
+				if i != want || found != wantFound {
+					t.Fatalf("n=%d find(%d) = %d, %v; want %d, %v", n, key, i, found, want, wantFound)
+				}
+			}
 		}
-	}
-	if i, found := (&ladder{}).find(5); i != 0 || found {
-		t.Fatalf("find in empty ladder = %d, %v", i, found)
 	}
 }
 

@@ -22,32 +22,37 @@ func priorityKey(s Side, price int64) int64 {
 	return -price
 }
 
+// nearTouch is how many levels from the best find treats as the touch, where
+// most orders arrive, and searches first.
+const nearTouch = 16
+
 // find returns the index of key in l.keys and true, or the index where key
-// would be inserted and false. It gallops from the best end before
-// bisecting, so a search near the touch costs a few comparisons.
+// would be inserted and false. The best level is checked first (a new best
+// level or the touch, the common cases), then a branch-free bisection of
+// the nearTouch levels next to it or of the whole side.
 func (l *ladder) find(key int64) (int, bool) {
 	keys := l.keys
 	n := len(keys)
-	// Invariant: keys[hi:] ≥ key, and keys[lo] < key or lo = -1.
-	hi, step := n, 1
-	lo := hi - step
-	for lo >= 0 && keys[lo] >= key {
-		hi = lo
-		step <<= 1
-		lo = hi - step
+	if n == 0 || keys[n-1] < key {
+		return n, false
 	}
-	if lo < 0 {
-		lo = -1
+	if keys[n-1] == key {
+		return n - 1, true
 	}
-	for hi-lo > 1 {
-		m := int(uint(lo+hi) >> 1)
-		if keys[m] >= key {
-			hi = m
-		} else {
-			lo = m
-		}
+	// Lower bound: the first index whose key is ≥ key. Keys of one side
+	// share a sign, so the difference cannot overflow, and its sign bit,
+	// smeared into a mask, advances base without a branch to mispredict.
+	base, size := 0, n
+	if n > nearTouch && keys[n-nearTouch] < key {
+		base, size = n-nearTouch+1, nearTouch-1 // near the touch: fewer steps
 	}
-	return hi, hi < n && keys[hi] == key
+	for size > 1 {
+		half := size >> 1
+		below := int((keys[base+half-1] - key) >> 63) // -1 if below key, else 0
+		base += half & below
+		size -= half
+	}
+	return base, keys[base] == key
 }
 
 // insert puts level lh with key at index i.

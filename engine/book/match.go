@@ -17,10 +17,12 @@ type Taker struct {
 	// Qty is the most lots to fill.
 	Qty int64
 	// Quote, if > 0, is a budget in lots×ticks: Σ fill qty × fill price
-	// never exceeds it and no fraction of a lot is filled. Each maker gets
-	// at most floor(remaining budget / its price) lots, and matching stops
-	// at the first maker for which that is 0. Quote ≤ 0 means no budget;
-	// Σ qty × price is then still capped at MaxInt64 the same way, so
+	// never exceeds it and no fraction of a lot is filled. Each maker, in
+	// priority order, gets at most floor(remaining budget / its price)
+	// lots; matching stops at the first maker that gets fewer lots than it
+	// has, since it stays first in line, so a seller's budget never skips
+	// to a cheaper maker behind it. Quote ≤ 0 means no budget; Σ qty ×
+	// price is then still capped at MaxInt64 the same way, so
 	// Result.QuoteFilled never overflows.
 	Quote int64
 	STP   STP
@@ -74,8 +76,9 @@ func tradeQty(left, budget, makerQty, price int64) int64 {
 // nothing) and returning the extended slice. Filled makers and STP-cancelled
 // makers leave the book; a partly filled maker keeps its place. Matching
 // stops when t.Qty is filled, the next level is beyond t.Limit, the budget
-// buys no lot of the next maker, the book side is empty, or STP says so. A
-// taker that is not valid (side, Limit > 0, Qty > 0) matches nothing.
+// cannot pay for all of the maker first in line (see Taker.Quote), the book
+// side is empty, or STP says so. A taker that is not valid (side,
+// Limit > 0, Qty > 0) matches nothing.
 func (b *Book) Match(t *Taker, out []Fill) ([]Fill, Result) {
 	var r Result
 	if !t.valid() {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -111,7 +112,32 @@ var defaultFunding = Funding{
 func TestDefaultIsFresh(t *testing.T) {
 	a := Default()
 	a.Markets[0].TakerFee = 0
-	if Default().Markets[0].TakerFee != 5*bps {
+	a.Assets[0].Symbol = "X"
+	if b := Default(); b.Markets[0].TakerFee != 5*bps || b.Assets[0].Symbol != "USDC" {
 		t.Error("Default shares state between calls")
 	}
+	// Default copies only the Assets and Markets slices: their elements must
+	// hold no references for that to be a deep copy.
+	for _, typ := range []reflect.Type{reflect.TypeFor[Asset](), reflect.TypeFor[Market]()} {
+		if path, ok := holdsReference(typ); ok {
+			t.Errorf("%s holds a reference at %s: Default must deep-copy it", typ.Name(), path)
+		}
+	}
+}
+
+// holdsReference reports whether values of typ share memory when copied.
+func holdsReference(typ reflect.Type) (string, bool) {
+	switch typ.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		return typ.String(), true
+	case reflect.Array:
+		return holdsReference(typ.Elem())
+	case reflect.Struct:
+		for i := range typ.NumField() {
+			if path, ok := holdsReference(typ.Field(i).Type); ok {
+				return typ.Field(i).Name + "." + path, true
+			}
+		}
+	}
+	return "", false
 }

@@ -7,23 +7,30 @@ import (
 	"github.com/waterfallrisk/waterfall/engine/fixed"
 )
 
-// deriveNotional sets every market's NotionalNum and NotionalDen, or none of
-// them if one does not fit.
-func (c *Config) deriveNotional() error {
+// notionalRatios returns every market's (NotionalNum, NotionalDen) and checks
+// the rules about them: both fit an int64, and one lot at one tick is a whole
+// number of quote smallest units (TickSize × NotionalNum is a multiple of
+// NotionalDen, and fits an int64), so a fill at a book price has an exact
+// notional. It changes nothing; Validate stores the result.
+func (c *Config) notionalRatios() ([][2]int64, error) {
 	ratios := make([][2]int64, len(c.Markets))
 	for i := range c.Markets {
 		m := &c.Markets[i]
-		num, den, ok := notionalRatio(m.StepSize, c.Assets[m.Base].Decimals, c.Assets[m.Quote].Decimals)
+		base, quote := &c.Assets[m.Base], &c.Assets[m.Quote]
+		num, den, ok := notionalRatio(m.StepSize, base.Decimals, quote.Decimals)
 		if !ok {
-			return fieldErr(fmt.Sprintf("markets[%d].stepSize", i),
+			return nil, fieldErr(fmt.Sprintf("markets[%d].stepSize", i),
 				"the notional ratio of a %d-unit step does not fit an int64", m.StepSize)
+		}
+		if lotTick, err := fixed.Mul(m.TickSize, num); err != nil || lotTick%den != 0 {
+			return nil, fieldErr(fmt.Sprintf("markets[%d].tickSize", i),
+				"one lot (%s %s) at one tick (%s) is not a whole number of %s's smallest unit (1e-%d)",
+				fixed.FormatDecimal(m.StepSize, base.Decimals), base.Symbol,
+				fixed.FormatDecimal(m.TickSize, fixed.PriceDecimals), quote.Symbol, quote.Decimals)
 		}
 		ratios[i] = [2]int64{num, den}
 	}
-	for i, r := range ratios {
-		c.Markets[i].NotionalNum, c.Markets[i].NotionalDen = r[0], r[1]
-	}
-	return nil
+	return ratios, nil
 }
 
 // notionalRatio returns, in lowest terms, the exact ratio that turns

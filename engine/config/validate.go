@@ -28,28 +28,40 @@ const (
 // haircut weights 0..1; the settlement asset exists and counts in full
 // (identity, weight 1); market symbols are unique and spell BASE_QUOTE (SPOT)
 // or BASE_QUOTE_PERP (PERP) of existing, distinct assets; a perpetual is quoted
-// in the settlement asset; tick, step and minimum quantity are positive;
-// 0 ≤ fee ≤ 0.1; for perpetuals 0 < MMF base < IMF base ≤ 1 and IMF factor ≥
-// MMF factor (so IMF ≥ MMF at every size); spot markets leave IMF, MMF,
-// funding and open-interest limit zero; every band pair is ordered
+// in the settlement asset; tick, step and minimum quantity are positive, and
+// one lot at one tick is a whole number of quote smallest units (so a fill's
+// notional at a book price is exact: TickSize × NotionalNum is a multiple of
+// NotionalDen); 0 ≤ fee ≤ 0.1; for perpetuals 0 < MMF base < IMF base ≤ 1 and
+// IMF factor ≥ MMF factor (so IMF ≥ MMF at every size); spot markets leave
+// IMF, MMF, funding and open-interest limit zero; every band pair is ordered
 // 0 < min < 1 < max; funding bounds Lower ≤ 0 ≤ Upper; windows and intervals
-// are positive.
+// are positive and at most a week, fundingPeriodHours 1..8760; for perpetuals, whose mean mark and basis EWMA are sampled
+// every fundingSampleInterval, the mean-mark window is a whole number of
+// samples and the basis window at least one.
 func (c *Config) Validate() error {
-	if err := c.check(); err != nil {
+	ratios, err := c.check()
+	if err != nil {
 		return err
 	}
-	return c.deriveNotional()
+	for i, r := range ratios {
+		c.Markets[i].NotionalNum, c.Markets[i].NotionalDen = r[0], r[1]
+	}
+	return nil
 }
 
-// check applies the rules without changing c.
-func (c *Config) check() error {
+// check applies the rules without changing c and returns the derived
+// notional ratios.
+func (c *Config) check() ([][2]int64, error) {
 	if err := c.checkAssets(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := c.checkSettlement(); err != nil {
-		return err
+		return nil, err
 	}
-	return c.checkMarkets()
+	if err := c.checkMarkets(); err != nil {
+		return nil, err
+	}
+	return c.notionalRatios()
 }
 
 func (c *Config) checkAssets() error {
@@ -139,7 +151,7 @@ func (c *Config) checkMarket(path string, m *Market) error {
 	if err := c.checkIdentity(path, m); err != nil {
 		return err
 	}
-	checks := []func(string, *Market) error{checkQuantities, checkFees, checkKindFields, checkBands, checkMark}
+	checks := []func(string, *Market) error{checkQuantities, checkFees, checkBands, checkMark, checkKindFields}
 	for _, check := range checks {
 		if err := check(path, m); err != nil {
 			return err
@@ -233,7 +245,25 @@ func checkKindFields(path string, m *Market) error {
 	if err := checkMargin(path, m.IMF, m.MMF); err != nil {
 		return err
 	}
-	return checkFunding(path, m.Funding)
+	if err := checkFunding(path, m.Funding); err != nil {
+		return err
+	}
+	return checkSampling(path, m)
+}
+
+// checkSampling: a perpetual samples its mark every fundingSampleInterval, for
+// the mean-mark window and the basis EWMA alike.
+func checkSampling(path string, m *Market) error {
+	sample := m.Funding.SampleMs
+	if w := m.Bands.MeanMarkWindowMs; w%sample != 0 {
+		return fieldErr(path+".priceBands.meanMarkPriceBand.window",
+			"%d ms is not a whole number of fundingSampleInterval (%d ms), the mark's sampling period", w, sample)
+	}
+	if w := m.Mark.BasisWindowMs; w < sample {
+		return fieldErr(path+".markPrice.basisWindow",
+			"%d ms is shorter than fundingSampleInterval (%d ms), the mark's sampling period", w, sample)
+	}
+	return nil
 }
 
 func checkMargin(path string, imf, mmf MarginFunction) error {

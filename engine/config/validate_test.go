@@ -142,11 +142,22 @@ func TestValidateRefuses(t *testing.T) {
 			"markets[0].markPrice.basisWindow", "-5 ms is outside 1.."},
 		{"mark band positive", perp(func(m *Market) { m.Mark.Band = 0 }), "markets[0].markPrice.band", "outside (0, 1)"},
 		{"mark band below 1", perp(func(m *Market) { m.Mark.Band = one }), "markets[0].markPrice.band", "outside (0, 1)"},
+		// Sampling: a perpetual's mark is sampled every fundingSampleInterval.
+		{"mean-mark window a whole number of samples", perp(func(m *Market) { m.Bands.MeanMarkWindowMs = 1500 }),
+			"markets[0].priceBands.meanMarkPriceBand.window", "1500 ms is not a whole number of fundingSampleInterval (1000 ms)"},
+		{"basis window at least one sample", perp(func(m *Market) { m.Mark.BasisWindowMs = 999 }),
+			"markets[0].markPrice.basisWindow", "999 ms is shorter than fundingSampleInterval (1000 ms)"},
 		// Derived notional ratio.
 		{"notional ratio fits int64", func(c *Config) {
 			c.Assets[btc].Decimals = 18 // 1 unit = 1e-18 BTC: den = 1e26 / gcd
 			c.Markets[btcPerp].StepSize = 1
 		}, "markets[0].stepSize", "notional ratio of a 1-unit step does not fit an int64"},
+		{"one lot at one tick is a whole number of quote units", func(c *Config) { c.Markets[5].TickSize = 1 },
+			"markets[5].tickSize", "one lot (0.01 SOL) at one tick (0.00000001) is not a whole number of USDC's smallest unit (1e-6)"},
+		{"one lot at one tick fits int64", func(c *Config) {
+			c.Assets[usdc].Decimals = 18                     // BTC_USDC_PERP: num = 1e4·1e18/1e16 = 1e6
+			c.Markets[btcPerp].TickSize = 10_000_000_000_000 // × 1e6 = 1e19 > MaxInt64
+		}, "markets[0].tickSize", "is not a whole number of USDC's smallest unit (1e-18)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.rule, func(t *testing.T) {
@@ -161,6 +172,9 @@ func TestValidateRefuses(t *testing.T) {
 			}
 			if fe.Path != tc.path || !strings.Contains(fe.Err.Error(), tc.want) {
 				t.Errorf("got %q (path %q), want path %q and %q", err, fe.Path, tc.path, tc.want)
+			}
+			if errors.Unwrap(err) != fe.Err {
+				t.Errorf("Unwrap does not return the reason")
 			}
 			if diff := cmp.Diff(before.Markets, c.Markets); diff != "" {
 				t.Errorf("a refused Validate changed the markets (-before +after):\n%s", diff)

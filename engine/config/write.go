@@ -97,7 +97,7 @@ type fileMark struct {
 // It refuses a Config that Validate would refuse, so what it writes always
 // loads. c is not changed.
 func (c *Config) WriteYAML(w io.Writer) error {
-	if err := c.check(); err != nil {
+	if _, err := c.check(); err != nil {
 		return err
 	}
 	enc := yaml.NewEncoder(w)

@@ -122,6 +122,8 @@ func TestLoadRefuses(t *testing.T) {
 			"assets[0].haircutFunction.kind.base", "unknown field (known here: type)"},
 		{"tick finer than 1e-8", edit(t, `tickSize: "0.1"`, `tickSize: "0.000000001"`),
 			"markets[0].tickSize", "finer than the price precision 1e-8"},
+		{"one lot at one tick a whole number of quote units", edit(t, `tickSize: "0.1"`, `tickSize: "0.00000001"`),
+			"markets[0].tickSize", "one lot (0.0001 BTC) at one tick (0.00000001) is not a whole number of USDC's smallest unit (1e-6)"},
 		{"step not a whole number of smallest units", edit(t, `stepSize: "0.0001"`, `stepSize: "0.000000001"`),
 			"markets[0].stepSize", "not a whole number of BTC's smallest unit (1e-8)"},
 		{"step must be positive", edit(t, `stepSize: "0.0001"`, `stepSize: "0"`), "markets[0].stepSize", "must be positive"},

@@ -25,7 +25,7 @@ var parseCases = []parseCase{
 	{"0", 0, 0, true},
 	{"-0", 0, 0, true},
 	{"-0.000", 3, 0, true},
-	{"100000", 8, 10_000_000_000_000, true}, // BTC index 100000 as a Price
+	{"100000", 8, 10_000_000_000_000, true},  // BTC index 100000 as a Price
 	{"0.01333333", 12, 13_333_330_000, true}, // BTC_USDC_PERP base IMF as a Rate
 	{"0.00002494", 12, 24_940_000, true},     // its IMF factor
 	{".5", 1, 5, true},

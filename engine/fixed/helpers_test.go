@@ -24,7 +24,7 @@ func anyInt64() *rapid.Generator[int64] {
 	return rapid.OneOf(
 		rapid.Int64(),
 		rapid.Int64Range(-1000, 1000),
-		rapid.Int64Range(-(1 << 33), 1<<33),
+		rapid.Int64Range(-(1<<33), 1<<33),
 		rapid.SampledFrom(edges64),
 	)
 }

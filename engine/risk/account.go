@@ -16,9 +16,10 @@ import (
 // Σ notional_i × fraction_i and compare with NetEquity in the same unit.
 //
 // Decisions (Liquidatable, Bankrupt, CanIncrease, BelowAutoClose) are exact
-// integer comparisons. The Rate-valued accessors are for display and
-// saturate at math.MinInt64 / math.MaxInt64 instead of failing; those bounds
-// are a million times any realistic fraction.
+// integer comparisons. The other accessors (ratios and amounts) are for
+// display and saturate at math.MinInt64 / math.MaxInt64 instead of failing:
+// as a Rate, math.MaxInt64 is a fraction of 9.2 million, far past any real
+// account.
 type Account struct {
 	// NetEquity: collateral value + unrealized PnL − liabilities.
 	NetEquity int64
@@ -79,7 +80,8 @@ func addRequirement(sum, notional, fraction int64) (int64, error) {
 
 // Liquidatable reports MMR ≥ 100%, the liquidation trigger. With exposure,
 // MMR = MMF/MF = Maintenance/NetEquity, so the test is exactly
-// Maintenance ≥ NetEquity (which also holds whenever NetEquity ≤ 0). An
+// Maintenance ≥ NetEquity (true whenever NetEquity ≤ 0, since Maintenance is
+// never negative). An
 // account without exposure is never liquidatable; see Bankrupt.
 func (a *Account) Liquidatable() bool {
 	return a.Exposure > 0 && a.Maintenance >= a.NetEquity

@@ -15,7 +15,7 @@ import (
 //
 // The result is a fixed.Rate rounded down (Floor): collateral is a credit to
 // the trader. For inverseSqrt the denominator is rounded up first (see
-// factorSqrt), so the weight never exceeds the exact one and falls short of
+// root.times), so the weight never exceeds the exact one and falls short of
 // it by less than 1 + 2·h.Base/1e12 Rate units (penalties below 0.001).
 // CollateralWeight is non-increasing in notional and never above h.Weight.
 //
@@ -37,7 +37,11 @@ func CollateralWeight(h config.Haircut, notional int64, settlementDecimals int) 
 
 // inverseSqrt is min(Weight, Base·1e12 / (1e12 + ⌈Penalty·√n⌉)), Floor.
 func inverseSqrt(h config.Haircut, notional int64, decimals int) (int64, error) {
-	penalty, err := factorSqrt(h.Penalty, notional, decimals)
+	r, err := sqrtUnits(notional, decimals)
+	if err != nil {
+		return 0, err
+	}
+	penalty, err := r.times(h.Penalty)
 	if err != nil {
 		return 0, err
 	}

@@ -118,7 +118,7 @@ func TestRequirement(t *testing.T) {
 }
 
 // marginFunction draws a sqrt margin function with a factor below 0.001 (the
-// bound of factorSqrt's two-unit error; live factors are around 1e-4).
+// bound of root.times's two-unit error; live factors are around 1e-4).
 func marginFunction() *rapid.Generator[config.MarginFunction] {
 	return rapid.Custom(func(t *rapid.T) config.MarginFunction {
 		return config.MarginFunction{
@@ -181,4 +181,46 @@ func TestFractionBracketsExactValue(t *testing.T) {
 			t.Fatalf("Fraction = %d is two or more units above factor %d × √(%d/1e%d)", r, f.Factor, n, d)
 		}
 	})
+}
+
+// TestFractionsMatchesFraction: the shared square root changes nothing.
+func TestFractionsMatchesFraction(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		imf, mmf := marginFunction().Draw(t, "imf"), marginFunction().Draw(t, "mmf")
+		d := rapid.IntRange(0, 18).Draw(t, "decimals")
+		userBase := rapid.Int64Range(0, 1_000_000_000_000).Draw(t, "userBase")
+		n := notional().Draw(t, "notional")
+		gotI, gotM, err := Fractions(imf, mmf, n, d, userBase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantI, errI := Fraction(imf, n, d, userBase)
+		wantM, errM := Fraction(mmf, n, d, 0)
+		if errI != nil || errM != nil || gotI != wantI || gotM != wantM {
+			t.Fatalf("Fractions = %d, %d; Fraction = %d, %d (%v, %v)", gotI, gotM, wantI, wantM, errI, errM)
+		}
+	})
+}
+
+func TestFractionsErrors(t *testing.T) {
+	overflow := config.MarginFunction{Factor: math.MaxInt64}
+	cases := []struct {
+		name     string
+		imf, mmf config.MarginFunction
+		notional int64
+		decimals int
+		err      error
+	}{
+		{"negative notional", btcIMF, btcMMF, -1, usdcDecimals, ErrNegativeNotional},
+		{"decimals 19", btcIMF, btcMMF, 1, 19, ErrDecimals},
+		{"unknown IMF kind", config.MarginFunction{Kind: 9}, btcMMF, 1, usdcDecimals, ErrUnknownKind},
+		{"unknown MMF kind", btcIMF, config.MarginFunction{Kind: 9}, 1, usdcDecimals, ErrUnknownKind},
+		{"IMF overflow", overflow, btcMMF, usdc(4), usdcDecimals, fixed.ErrOverflow},
+		{"MMF overflow", btcIMF, overflow, usdc(4), usdcDecimals, fixed.ErrOverflow},
+	}
+	for _, c := range cases {
+		if i, m, err := Fractions(c.imf, c.mmf, c.notional, c.decimals, 0); !errors.Is(err, c.err) {
+			t.Errorf("%s: got %d, %d, %v; want %v", c.name, i, m, err, c.err)
+		}
+	}
 }
