@@ -78,6 +78,24 @@ func (m *market) valueAt(lots, price int64, r fixed.Rounding) (int64, error) {
 	return w.Div(m.cfg.NotionalDen, r)
 }
 
+// priceOf returns the price (fixed.Price) at which lots are worth value
+// settlement units: value × NotionalDen ÷ (lots × NotionalNum), toward zero;
+// 0 for no lots.
+func (m *market) priceOf(value, lots int64) int64 {
+	if lots == 0 {
+		return 0
+	}
+	d, err := fixed.Mul(lots, m.cfg.NotionalNum)
+	if err != nil {
+		return 0
+	}
+	v, err := fixed.MulDiv(value, m.cfg.NotionalDen, d, truncRounding(value*sign(d)))
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
 // tickPrice converts ticks to fixed.Price.
 func (m *market) tickPrice(ticks int64) int64 { return ticks * m.cfg.TickSize }
 

@@ -152,6 +152,9 @@ func (e *Engine) priceOrder(c *Command, in *intent) *Error {
 		if c.Price <= 0 {
 			return errorf(CodeInvalidPrice, "a limit order needs a positive price")
 		}
+		if !m.priceInRange(c.Price) {
+			return errorf(CodeInvalidPrice, "price is out of range")
+		}
 		if q, err := m.quote(in.qty, c.Price); err != nil || q > MaxAmount {
 			return errorf(CodeInvalidQuantity, "order notional is out of range")
 		}
@@ -285,6 +288,14 @@ func (e *Engine) lockAsset(o *order) config.AssetID {
 	return mc.Base
 }
 
+// priceInRange reports whether a price in ticks is at most MaxIndexPrice as a
+// fixed.Price, so that ticks × TickSize cannot overflow in the band checks
+// and trigger comparisons that convert it.
+func (m *market) priceInRange(ticks int64) bool {
+	p, err := fixed.Mul(ticks, m.cfg.TickSize)
+	return err == nil && p <= MaxIndexPrice
+}
+
 // withinLimitBand reports whether a limit price is inside the limit band
 // around the active price, median(best bid, best ask, last); with fewer than
 // three of those the mark stands in for the missing ones' median.
@@ -315,24 +326,37 @@ func median3(a, b, c int64) int64 {
 }
 
 // takerLimit returns the worst price (ticks) a taker may reach: the impact
-// band around the best opposite price, tightened by the mean-mark band.
-// ok=false when the opposite side is empty.
+// band around the best opposite price, tightened by the mean-mark band and
+// the mean-premium band (formulas.md §1). ok=false when the opposite side is
+// empty. Each bound rounds inward, toward the better price.
 func (e *Engine) takerLimit(m *market, side Side) (int64, bool) {
 	b := &m.cfg.Bands
+	idx := e.index[m.cfg.Base]
+	premium := m.meanPremium()
 	if side == Bid {
 		best, ok := m.book.BestAsk()
 		if !ok {
 			return 0, false
 		}
 		impact, _ := fixed.MulDiv(best, b.ImpactMax, fixed.RateScale, fixed.Floor)
-		band, _ := fixed.MulDiv(m.meanMark(), b.MeanMarkMax, fixed.RateScale, fixed.Floor)
-		return max(1, min(impact, m.priceTicks(band, fixed.Floor))), true
+		meanMark, _ := fixed.MulDiv(m.meanMark(), b.MeanMarkMax, fixed.RateScale, fixed.Floor)
+		limit := min(impact, m.priceTicks(meanMark, fixed.Floor))
+		if m.perp() && b.MeanPremiumTolerance > 0 {
+			cap, _ := fixed.MulDiv(idx, fixed.RateScale+premium+b.MeanPremiumTolerance, fixed.RateScale, fixed.Floor)
+			limit = min(limit, m.priceTicks(cap, fixed.Floor))
+		}
+		return max(1, limit), true
 	}
 	best, ok := m.book.BestBid()
 	if !ok {
 		return 0, false
 	}
 	impact, _ := fixed.MulDiv(best, b.ImpactMin, fixed.RateScale, fixed.Ceil)
-	band, _ := fixed.MulDiv(m.meanMark(), b.MeanMarkMin, fixed.RateScale, fixed.Ceil)
-	return max(1, max(impact, m.priceTicks(band, fixed.Ceil))), true
+	meanMark, _ := fixed.MulDiv(m.meanMark(), b.MeanMarkMin, fixed.RateScale, fixed.Ceil)
+	limit := max(impact, m.priceTicks(meanMark, fixed.Ceil))
+	if m.perp() && b.MeanPremiumTolerance > 0 {
+		floor, _ := fixed.MulDiv(idx, fixed.RateScale+premium-b.MeanPremiumTolerance, fixed.RateScale, fixed.Ceil)
+		limit = max(limit, m.priceTicks(floor, fixed.Ceil))
+	}
+	return max(1, limit), true
 }

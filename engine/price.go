@@ -98,6 +98,15 @@ func (m *market) meanMark() int64 {
 	return m.mark
 }
 
+// meanPremium returns the mean premium sampled so far in the funding
+// interval (fixed.Rate, toward zero), 0 before any sample.
+func (m *market) meanPremium() int64 {
+	if m.premiumN == 0 {
+		return 0
+	}
+	return truncDiv(m.premiumSum, m.premiumN)
+}
+
 // markWindow is a ring of the last marks sampled, for the mean-mark band.
 type markWindow struct {
 	ring []int64

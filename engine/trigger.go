@@ -41,6 +41,9 @@ func (e *Engine) placeTrigger(c *Command) *Error {
 	if c.TriggerPrice <= 0 || c.Price < 0 || (c.Type == Limit) != (c.Price > 0) {
 		return errorf(CodeInvalidPrice, "a trigger order needs a positive trigger price, and a price exactly when it is a limit order")
 	}
+	if !m.priceInRange(c.TriggerPrice) || !m.priceInRange(c.Price) {
+		return errorf(CodeInvalidPrice, "price is out of range")
+	}
 	if q, qerr := m.quote(in.qty, max(c.Price, c.TriggerPrice)); qerr != nil || q > MaxAmount {
 		return errorf(CodeInvalidQuantity, "order notional is out of range")
 	}

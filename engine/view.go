@@ -67,6 +67,11 @@ type PositionView struct {
 	OpenAsks     int64
 	NetExposure  int64 // lots, signed (Backpack's netExposureQuantity)
 	UnrealizedAt int64 // unrealized PnL at the mark, Floor
+	// EntryPrice: cost ÷ quantity; BreakEvenPrice: the price at which closing
+	// returns the cost plus the fees and funding paid. Both fixed.Price,
+	// rounded toward zero (display values; 0 when flat).
+	EntryPrice     int64
+	BreakEvenPrice int64
 }
 
 // Positions returns the account's position slots, in slot order.
@@ -81,6 +86,8 @@ func (e *Engine) Positions(id AccountID) []PositionView {
 			Market: p.market, Hedge: p.hedge, NetQuantity: p.qty, EntryCost: p.cost,
 			RealizedPnl: p.realized, FundingPaid: p.funding, FeesPaid: p.fees,
 			OpenBids: p.bids, OpenAsks: p.asks, NetExposure: p.exposure(), UnrealizedAt: v - p.cost,
+			EntryPrice:     m.priceOf(p.cost, p.qty),
+			BreakEvenPrice: m.priceOf(p.cost+p.fees+p.funding, p.qty),
 		})
 	}
 	return out
