@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/waterfallrisk/waterfall/engine/book"
+	"github.com/waterfallrisk/waterfall/engine/config"
 )
 
 // execute carries out a validated order: accept it, match it, then rest or
@@ -13,7 +14,7 @@ func (e *Engine) execute(c *Command, in *intent, origin Origin) {
 	*o = order{
 		live: true, id: e.nextOrderID, clientID: c.ClientID, account: in.account,
 		market: in.m.id, side: c.Side, typ: c.Type, tif: c.TimeInForce, stp: c.STP,
-		postOnly: c.PostOnly, reduceOnly: c.ReduceOnly, price: c.Price, quantity: in.qty,
+		postOnly: c.PostOnly, reduceOnly: in.closing, price: c.Price, quantity: in.qty,
 		prev: -1, next: -1, origin: origin, createdTime: e.now, slot: in.hedge,
 	}
 	e.nextOrderID++
@@ -61,15 +62,108 @@ func (e *Engine) match(ref int32, in *intent) book.Result {
 	fills, res := in.m.book.Match(&in.taker, e.fills[:0])
 	for i := range fills {
 		f := &fills[i]
-		if f.Kind == book.STPCancel {
+		switch f.Kind {
+		case book.STPCancel:
 			e.emitOrder(&e.orders[f.MakerRef], OrderCancelled, StatusCancelled, OriginUser)
 			e.unlinkOrder(f.MakerRef)
+			continue
+		case book.CapTrim:
+			e.trimClosing(f)
 			continue
 		}
 		e.applyFill(in.m, ref, f)
 	}
 	e.fills = fills[:0]
+	if in.m.perp() && res.Filled > 0 {
+		e.trimAfterMatch(in.m, ref, fills)
+	}
 	return res
+}
+
+// trimAfterMatch trims the closing orders of every account whose position
+// this match changed, once all its fills are settled.
+func (e *Engine) trimAfterMatch(m *market, takerRef int32, fills []book.Fill) {
+	e.trimClosingOrders(e.orders[takerRef].account, m.id)
+	for i := range fills {
+		if fills[i].Kind == book.Trade && (i == 0 || fills[i-1].MakerOwner != fills[i].MakerOwner) {
+			e.trimClosingOrders(AccountID(fills[i].MakerOwner), m.id)
+		}
+	}
+}
+
+// trimClosingOrders keeps every resting closing order of an account in a
+// market within the position it closes: an order larger than what is left
+// is cut to it, one with nothing left to close is cancelled. (Several
+// closing orders may each cover the whole position; Cap keeps them from
+// over-closing together when they trade.)
+func (e *Engine) trimClosingOrders(acct AccountID, mid config.MarketID) {
+	for ref := e.accounts[acct].orderHead; ref >= 0; {
+		o := &e.orders[ref]
+		next := o.next
+		if o.market == mid && o.reduceOnly && !o.pending {
+			if excess := o.quantity - o.executed - e.Cap(ref, nil); excess > 0 {
+				e.trimResting(ref, excess)
+			}
+		}
+		ref = next
+	}
+}
+
+// trimResting removes lots from a resting order: cancelled when none are
+// left, modified otherwise.
+func (e *Engine) trimResting(ref int32, lots int64) {
+	o := &e.orders[ref]
+	left := o.quantity - o.executed - lots
+	if left == 0 {
+		e.cancelResting(ref, OrderCancelled, o.origin)
+		return
+	}
+	e.markets[o.market].book.Reduce(o.id, left)
+	e.addResting(o, -lots)
+	o.quantity -= lots
+	e.emitOrder(o, OrderModified, statusOf(o), o.origin)
+}
+
+// Cap implements book.Capper: a resting closing order (reduce-only, or a
+// hedge-mode close) may trade only what is left of the position it closes,
+// counting the fills of the current match (sofar) that the engine settles
+// after the book returns. That is what keeps a closing order from ever
+// opening the other side, however the position shrank since it rested.
+func (e *Engine) Cap(ref int32, sofar []book.Fill) int64 {
+	o := &e.orders[ref]
+	var pos int64
+	if i := e.slot(o.account, o.market, o.slot, false); i >= 0 {
+		pos = e.accounts[o.account].positions[i].qty
+	}
+	for i := range sofar {
+		f := &sofar[i]
+		if f.Kind != book.Trade || AccountID(f.MakerOwner) != o.account || e.orders[f.MakerRef].slot != o.slot {
+			continue
+		}
+		if o.side == Ask { // every maker of this match is on the same side
+			pos -= f.Qty
+		} else {
+			pos += f.Qty
+		}
+	}
+	if o.side == Ask {
+		return max(pos, 0)
+	}
+	return max(-pos, 0)
+}
+
+// trimClosing applies a CapTrim: the closing order lost f.Qty lots it could
+// no longer use; it is cancelled if nothing is left, else modified.
+func (e *Engine) trimClosing(f *book.Fill) {
+	o := &e.orders[f.MakerRef]
+	e.addResting(o, -f.Qty)
+	o.quantity -= f.Qty
+	if f.MakerLeft == 0 {
+		e.emitOrder(o, OrderCancelled, StatusCancelled, o.origin)
+		e.unlinkOrder(f.MakerRef)
+		return
+	}
+	e.emitOrder(o, OrderModified, statusOf(o), o.origin)
 }
 
 // rest puts the remainder of an order on the book. If the book refuses it

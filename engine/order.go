@@ -212,5 +212,6 @@ func (e *Engine) emitOrder(o *order, what OrderEvent, status OrderStatus, origin
 
 // bookOrder returns the book's view of an order record.
 func (o *order) bookOrder(ref int32) book.Order {
-	return book.Order{ID: o.id, Owner: uint32(o.account), Ref: ref, Side: o.side, Price: o.price, Qty: o.quantity - o.executed}
+	return book.Order{ID: o.id, Owner: uint32(o.account), Ref: ref, Side: o.side, Price: o.price,
+		Qty: o.quantity - o.executed, Capped: o.reduceOnly}
 }

@@ -83,7 +83,7 @@ func (e *Engine) validateOrderReplacing(c *Command, old *order, oldLeft int64) (
 	if err := e.positionSide(c, a, m, &in); err != nil {
 		return intent{}, err
 	}
-	in.taker = book.Taker{Owner: uint32(c.Account), Side: c.Side, STP: c.STP}
+	in.taker = book.Taker{Owner: uint32(c.Account), Side: c.Side, STP: c.STP, Caps: e}
 	if err := e.sizeOrder(c, &in); err != nil {
 		return intent{}, err
 	}

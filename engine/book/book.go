@@ -13,6 +13,9 @@ type Order struct {
 	Side  Side
 	Price int64 // ticks, > 0
 	Qty   int64 // lots remaining, > 0
+	// Capped orders (reduce-only) may trade only as much as the taker's
+	// Capper allows when a taker reaches them; the excess is trimmed away.
+	Capped bool
 }
 
 // Errors returned by Rest. Each leaves the book unchanged.
@@ -35,6 +38,7 @@ type Book struct {
 	freeLevel int32   // head of the free level list; 0 = none
 	sides     [2]ladder
 	ids       idTable
+	dry       []Fill // Fillable's would-be fills, for Capper; reused
 }
 
 // New returns an empty book with room for about capacityHint resting orders

@@ -26,6 +26,19 @@ type Taker struct {
 	// Result.QuoteFilled never overflows.
 	Quote int64
 	STP   STP
+	// Caps, if not nil, sizes Capped makers at the moment the taker reaches
+	// them. nil leaves Capped makers uncapped.
+	Caps Capper
+}
+
+// Capper decides how many lots a capped resting order may trade now: for a
+// reduce-only order, what is left of the position it reduces. sofar holds
+// the fills of the current match before this maker (nil in Fillable), so the
+// answer can account for trades the caller has not settled yet. A result
+// below the maker's quantity trims the maker to it (a CapTrim fill); 0 or
+// less removes it.
+type Capper interface {
+	Cap(makerRef int32, sofar []Fill) int64
 }
 
 // Fill is one maker met by a taker: a trade, or a self-trade-prevention
@@ -88,6 +101,7 @@ func (b *Book) Match(t *Taker, out []Fill) ([]Fill, Result) {
 	l := b.ladder(makers)
 	limit := priorityKey(makers, t.Limit)
 	left, budget := t.Qty, t.budget()
+	start := len(out)
 	for left > 0 && len(l.keys) > 0 && l.keys[len(l.keys)-1] >= limit {
 		lv := &b.levels[l.levels[len(l.levels)-1]]
 		price := lv.price
@@ -110,6 +124,20 @@ func (b *Book) Match(t *Taker, out []Fill) ([]Fill, Result) {
 				}
 				h = next
 				continue
+			}
+			if nd.Capped && t.Caps != nil {
+				if c := t.Caps.Cap(nd.Ref, out[start:]); c < nd.Qty {
+					trim := nd.Qty - max(c, 0)
+					nd.Qty -= trim
+					lv.qty -= trim
+					out = append(out, Fill{Kind: CapTrim, MakerID: nd.ID, MakerOwner: nd.Owner,
+						MakerRef: nd.Ref, Price: price, Qty: trim, MakerLeft: nd.Qty})
+					if nd.Qty == 0 {
+						b.remove(h)
+						h = next
+						continue
+					}
+				}
 			}
 			q := tradeQty(left, budget, nd.Qty, price)
 			if q == 0 {
@@ -136,7 +164,9 @@ func (b *Book) Match(t *Taker, out []Fill) ([]Fill, Result) {
 }
 
 // Fillable returns how many lots Match(t) would fill now, with the same
-// priority, limit, budget and STP rules, without changing the book: own
+// priority, limit, budget, cap and STP rules, without changing the book:
+// capped makers are asked their cap with the fills this dry run has made so
+// far, exactly as Match asks. Own
 // orders are skipped under RejectMaker and stop the count under RejectTaker
 // and RejectBoth. Use it for fill-or-kill. It allocates nothing.
 func (b *Book) Fillable(t *Taker) int64 {
@@ -147,6 +177,7 @@ func (b *Book) Fillable(t *Taker) int64 {
 	l := b.ladder(makers)
 	limit := priorityKey(makers, t.Limit)
 	left, budget := t.Qty, t.budget()
+	b.dry = b.dry[:0]
 	for i := len(l.keys) - 1; i >= 0 && l.keys[i] >= limit; i-- {
 		lv := &b.levels[l.levels[i]]
 		for h := lv.head; h != 0; h = b.nodes[h].next {
@@ -157,12 +188,22 @@ func (b *Book) Fillable(t *Taker) int64 {
 				}
 				return t.Qty - left
 			}
-			q := tradeQty(left, budget, nd.Qty, lv.price)
+			qty := nd.Qty
+			if nd.Capped && t.Caps != nil {
+				if qty = min(qty, t.Caps.Cap(nd.Ref, b.dry)); qty <= 0 {
+					continue
+				}
+			}
+			q := tradeQty(left, budget, qty, lv.price)
 			if q == 0 {
 				return t.Qty - left
 			}
+			if t.Caps != nil {
+				b.dry = append(b.dry, Fill{Kind: Trade, MakerID: nd.ID, MakerOwner: nd.Owner,
+					MakerRef: nd.Ref, Price: lv.price, Qty: q, MakerLeft: qty - q})
+			}
 			left -= q
-			if left == 0 || q < nd.Qty {
+			if left == 0 || q < qty {
 				// Filled, or the budget cannot pay for another lot of this
 				// maker, which stays first in line: done either way.
 				return t.Qty - left

@@ -72,6 +72,9 @@ const (
 	// from the book (RejectMaker or RejectBoth); Qty is the quantity it had
 	// left and nothing traded.
 	STPCancel
+	// CapTrim: a Capped maker was cut down by Qty lots because its Capper
+	// allowed less than it had; MakerLeft is what remains (0: removed).
+	CapTrim
 )
 
 // String names the kind.
@@ -81,6 +84,8 @@ func (k FillKind) String() string {
 		return "Trade"
 	case STPCancel:
 		return "STPCancel"
+	case CapTrim:
+		return "CapTrim"
 	}
 	return "FillKind(?)"
 }
