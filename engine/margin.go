@@ -140,19 +140,7 @@ func (e *Engine) addPosition(r *risk.Account, a *account, mid config.MarketID, q
 	if err != nil {
 		return err
 	}
-	imf, err := risk.Fraction(m.cfg.IMF, expo, sdec, a.userBase())
-	if err != nil {
-		return err
-	}
-	mmf, err := risk.Fraction(m.cfg.MMF, notional, sdec, 0)
-	if err != nil {
-		return err
-	}
-	im, err := risk.Requirement(expo, imf)
-	if err != nil {
-		return err
-	}
-	mm, err := risk.Requirement(notional, mmf)
+	im, mm, err := risk.Requirements(m.cfg, expo, notional, sdec, a.userBase())
 	if err != nil {
 		return err
 	}
@@ -182,8 +170,17 @@ func (e *Engine) marginAllows(id AccountID, mid config.MarketID, hedge int8, sid
 	} else {
 		p.asks += lots
 	}
-	if abs(p.exposure()) <= before {
+	after := abs(p.exposure())
+	if after <= before {
 		return true
+	}
+	if m := &e.markets[mid]; m.cfg.RiskLimits.Count > 0 {
+		// Brackets cap leverage by size: past the last cap no position may
+		// grow (DESIGN.md §5); below it the tier's leverage sets the IMF.
+		n, err := m.valueAt(after, m.mark, fixed.Ceil)
+		if err != nil || risk.MaxLeverage(&m.cfg.RiskLimits, n) == 0 {
+			return false
+		}
 	}
 	return e.canIncrease(id, &whatIf{market: mid, hedge: hedge, side: side, lots: lots})
 }

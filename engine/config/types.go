@@ -17,6 +17,8 @@ type Config struct {
 	Assets []Asset
 	// Markets in a fixed order; a market's index is its MarketID.
 	Markets []Market
+	// Liquidation parameterizes the liquidation waterfall (liquidation.go).
+	Liquidation Liquidation
 }
 
 // AssetID indexes Config.Assets.
@@ -70,6 +72,12 @@ const (
 	// MarginSqrt: f(n) = max(Base, Factor·√n), n the position notional in the
 	// settlement asset (whole units); Backpack's {"type":"sqrt"}.
 	MarginSqrt MarginKind = iota
+	// MarginBrackets: the market's RiskLimits table gives the fraction
+	// (formulas.md §2); Base and Factor are zero. A perpetual's IMF and MMF
+	// are both MarginBrackets exactly when it has a RiskLimits table, so code
+	// that evaluates only sqrt functions fails (risk.ErrUnknownKind) instead
+	// of reading a zero fraction.
+	MarginBrackets
 )
 
 // MarginFunction is Backpack's `imfFunction` / `mmfFunction`.
@@ -132,13 +140,24 @@ type Market struct {
 	MaxQty int64
 	// MakerFee and TakerFee are fixed.Rate fractions of notional.
 	MakerFee, TakerFee int64
-	// IMF and MMF apply to perpetuals (and spot margin, issue 5).
+	// IMF and MMF apply to perpetuals (and spot margin, issue 5). Both are
+	// {Kind: MarginBrackets} when RiskLimits gives the margin instead.
 	IMF, MMF MarginFunction
-	Bands    PriceBands
-	Funding  Funding
-	Mark     Mark
+	// RiskLimits is the bracket table of a perpetual margined by tiers
+	// (formulas.md §2), the alternative to sqrt IMF and MMF functions; zero
+	// (Model 0, Count 0) for a market without one. See risklimits.go.
+	RiskLimits RiskLimits
+	Bands      PriceBands
+	Funding    Funding
+	Mark       Mark
 	// OpenInterestLimit caps long open interest in lots (0: no limit).
 	OpenInterestLimit int64
+	// LiquidationCapacity caps the notional that liquidation orders may fill
+	// in this market per liquidation tick, summed over all accounts, in the
+	// quote asset's smallest units (a perpetual's: the settlement asset's);
+	// 0: no cap. DESIGN.md §5 stage 1 and formulas.md §1 ("capped by
+	// liquidation capacity"); issue #3 point 2.
+	LiquidationCapacity int64
 
 	// NotionalNum / NotionalDen convert lots × Price to the quote asset's
 	// smallest units (for a perpetual, the settlement asset's):

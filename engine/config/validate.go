@@ -19,7 +19,8 @@ const (
 
 // Validate checks every rule a Config must satisfy before an engine runs it,
 // then sets the fields derived from the others (each market's NotionalNum and
-// NotionalDen, see notional.go). It returns the first broken rule as a
+// NotionalDen, see notional.go, and a bracket table's MaintenanceAmount, see
+// risklimits.go). It returns the first broken rule as a
 // *FieldError whose Path names the field as the YAML format does; c is changed
 // only when every rule holds. Load calls it; a Config built in code must call
 // it before use.
@@ -31,37 +32,58 @@ const (
 // in the settlement asset; tick, step and minimum quantity are positive, and
 // one lot at one tick is a whole number of quote smallest units (so a fill's
 // notional at a book price is exact: TickSize × NotionalNum is a multiple of
-// NotionalDen); 0 ≤ fee ≤ 0.1; for perpetuals 0 < MMF base < IMF base ≤ 1 and
-// IMF factor ≥ MMF factor (so IMF ≥ MMF at every size); spot markets leave
-// IMF, MMF, funding and open-interest limit zero; every band pair is ordered
+// NotionalDen); 0 ≤ fee ≤ 0.1; a perpetual's margin is either sqrt functions
+// with 0 < MMF base < IMF base ≤ 1 and IMF factor ≥ MMF factor (so IMF ≥ MMF
+// at every size), or a bracket table with both functions {Kind:
+// MarginBrackets}, never both (the table's rules are in risklimits.go);
+// spot markets leave IMF, MMF, risk limits, funding and open-interest limit
+// zero; liquidation capacity is not negative; every band pair is ordered
 // 0 < min < 1 < max; funding bounds Lower ≤ 0 ≤ Upper; windows and intervals
-// are positive and at most a week, fundingPeriodHours 1..8760; for perpetuals, whose mean mark and basis EWMA are sampled
-// every fundingSampleInterval, the mean-mark window is a whole number of
-// samples and the basis window at least one.
+// are positive and at most a week, fundingPeriodHours 1..8760; for
+// perpetuals, whose mean mark and basis EWMA are sampled every
+// fundingSampleInterval, the mean-mark window is a whole number of samples
+// and the basis window at least one; the liquidation section's fields lie in
+// their ranges (liquidation.go).
 func (c *Config) Validate() error {
-	ratios, err := c.check()
+	d, err := c.check()
 	if err != nil {
 		return err
 	}
-	for i, r := range ratios {
-		c.Markets[i].NotionalNum, c.Markets[i].NotionalDen = r[0], r[1]
+	for i, r := range d.ratios {
+		m := &c.Markets[i]
+		m.NotionalNum, m.NotionalDen = r[0], r[1]
+		for j := range m.RiskLimits.Brackets {
+			m.RiskLimits.Brackets[j].MaintenanceAmount = d.amounts[i][j]
+		}
 	}
 	return nil
 }
 
-// check applies the rules without changing c and returns the derived
-// notional ratios.
-func (c *Config) check() ([][2]int64, error) {
+// derived holds what Validate sets: per market, the notional ratio and the
+// bracket table's maintenance amounts.
+type derived struct {
+	ratios  [][2]int64
+	amounts [][MaxBrackets]int64
+}
+
+// check applies the rules without changing c and returns the derived fields.
+func (c *Config) check() (derived, error) {
+	var d derived
 	if err := c.checkAssets(); err != nil {
-		return nil, err
+		return d, err
 	}
 	if err := c.checkSettlement(); err != nil {
-		return nil, err
+		return d, err
 	}
-	if err := c.checkMarkets(); err != nil {
-		return nil, err
+	var err error
+	if d.amounts, err = c.checkMarkets(); err != nil {
+		return d, err
 	}
-	return c.notionalRatios()
+	if err := checkLiquidation(&c.Liquidation); err != nil {
+		return d, err
+	}
+	d.ratios, err = c.notionalRatios()
+	return d, err
 }
 
 func (c *Config) checkAssets() error {
@@ -128,36 +150,45 @@ func (c *Config) checkSettlement() error {
 	return nil
 }
 
-func (c *Config) checkMarkets() error {
+// checkMarkets checks every market and returns each one's bracket
+// maintenance amounts (zero without a table).
+func (c *Config) checkMarkets() ([][MaxBrackets]int64, error) {
 	if len(c.Markets) > maxIDs {
-		return fieldErr("markets", "%d markets; at most %d", len(c.Markets), maxIDs)
+		return nil, fieldErr("markets", "%d markets; at most %d", len(c.Markets), maxIDs)
 	}
+	amounts := make([][MaxBrackets]int64, len(c.Markets))
 	seen := map[string]int{}
 	for i := range c.Markets {
 		path := fmt.Sprintf("markets[%d]", i)
 		m := &c.Markets[i]
 		if j, dup := seen[m.Symbol]; dup {
-			return fieldErr(path+".symbol", "%q is also markets[%d]", m.Symbol, j)
+			return nil, fieldErr(path+".symbol", "%q is also markets[%d]", m.Symbol, j)
 		}
 		seen[m.Symbol] = i
-		if err := c.checkMarket(path, m); err != nil {
-			return err
+		a, err := c.checkMarket(path, m)
+		if err != nil {
+			return nil, err
 		}
+		amounts[i] = a
 	}
-	return nil
+	return amounts, nil
 }
 
-func (c *Config) checkMarket(path string, m *Market) error {
+func (c *Config) checkMarket(path string, m *Market) ([MaxBrackets]int64, error) {
+	var amounts [MaxBrackets]int64
 	if err := c.checkIdentity(path, m); err != nil {
-		return err
+		return amounts, err
 	}
 	checks := []func(string, *Market) error{checkQuantities, checkFees, checkBands, checkMark, checkKindFields}
 	for _, check := range checks {
 		if err := check(path, m); err != nil {
-			return err
+			return amounts, err
 		}
 	}
-	return nil
+	if m.Kind == Perp {
+		return checkRiskLimits(path, m, &c.Assets[m.Quote])
+	}
+	return amounts, nil
 }
 
 // checkIdentity: kind, assets and symbol agree.
@@ -206,6 +237,8 @@ func checkQuantities(path string, m *Market) error {
 		return fieldErr(path+".maxQuantity", "is below minQuantity")
 	case m.OpenInterestLimit < 0:
 		return fieldErr(path+".openInterestLimit", "must not be negative")
+	case m.LiquidationCapacity < 0:
+		return fieldErr(path+".liquidationCapacity", "must not be negative")
 	}
 	quantities := []struct {
 		key  string
@@ -237,14 +270,17 @@ func checkFee(path string, fee int64) error {
 // markets have none.
 func checkKindFields(path string, m *Market) error {
 	if m.Kind == Spot {
-		if m.IMF != (MarginFunction{}) || m.MMF != (MarginFunction{}) || m.Funding != (Funding{}) || m.OpenInterestLimit != 0 {
-			return fieldErr(path+".marketType", "a SPOT market has no IMF, MMF, funding or open-interest limit")
+		if m.IMF != (MarginFunction{}) || m.MMF != (MarginFunction{}) || m.RiskLimits != (RiskLimits{}) ||
+			m.Funding != (Funding{}) || m.OpenInterestLimit != 0 {
+			return fieldErr(path+".marketType", "a SPOT market has no IMF, MMF, risk limits, funding or open-interest limit")
 		}
 		return nil
 	}
-	if err := checkMargin(path, m.IMF, m.MMF); err != nil {
-		return err
-	}
+	if m.IMF.Kind != MarginBrackets && m.MMF.Kind != MarginBrackets {
+		if err := checkMargin(path, m.IMF, m.MMF); err != nil {
+			return err
+		}
+	} // else checkRiskLimits, after the market's other rules
 	if err := checkFunding(path, m.Funding); err != nil {
 		return err
 	}

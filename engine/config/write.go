@@ -14,10 +14,30 @@ import (
 // reads what they write. Decimals are strings so they are written exactly.
 
 type fileConfig struct {
-	Seed            uint64       `yaml:"seed"`
-	SettlementAsset string       `yaml:"settlementAsset"`
-	Assets          []fileAsset  `yaml:"assets"`
-	Markets         []fileMarket `yaml:"markets"`
+	Seed            uint64          `yaml:"seed"`
+	SettlementAsset string          `yaml:"settlementAsset"`
+	Assets          []fileAsset     `yaml:"assets"`
+	Markets         []fileMarket    `yaml:"markets"`
+	Liquidation     fileLiquidation `yaml:"liquidation"`
+}
+
+// fileLiquidation writes every key, defaults included: a key left out would
+// read back as its default, whatever the Config held.
+type fileLiquidation struct {
+	Policy              string `yaml:"policy"`
+	TickMs              int64  `yaml:"tickMs"`
+	Probability         string `yaml:"probability"`
+	Fraction            string `yaml:"fraction"`
+	Fee                 string `yaml:"fee"`
+	ACMFDivisor         int64  `yaml:"acmfDivisor"`
+	ACMFOffset          string `yaml:"acmfOffset"`
+	BackstopEquityShare string `yaml:"backstopEquityShare"`
+	LadderPriceOffset   string `yaml:"ladderPriceOffset"`
+	PartialStep         string `yaml:"partialStep"`
+	PartialThreshold    string `yaml:"partialThreshold"`
+	PartialCooldownMs   int64  `yaml:"partialCooldownMs"`
+	PartialVaultRatio   string `yaml:"partialVaultRatio"`
+	ADLRanking          string `yaml:"adlRanking"`
 }
 
 type fileAsset struct {
@@ -38,28 +58,55 @@ type fileHaircutKind struct {
 }
 
 type fileMarket struct {
-	Symbol                string        `yaml:"symbol"`
-	MarketType            string        `yaml:"marketType"`
-	BaseSymbol            string        `yaml:"baseSymbol"`
-	QuoteSymbol           string        `yaml:"quoteSymbol"`
-	TickSize              string        `yaml:"tickSize"`
-	StepSize              string        `yaml:"stepSize"`
-	MinQuantity           string        `yaml:"minQuantity"`
-	MaxQuantity           string        `yaml:"maxQuantity,omitempty"`
-	MakerFee              string        `yaml:"makerFee"`
-	TakerFee              string        `yaml:"takerFee"`
-	IMFFunction           *fileFunction `yaml:"imfFunction,omitempty,flow"`
-	MMFFunction           *fileFunction `yaml:"mmfFunction,omitempty,flow"`
-	PriceBands            fileBands     `yaml:"priceBands"`
-	MarkPrice             fileMark      `yaml:"markPrice,flow"`
-	FundingInterval       int64         `yaml:"fundingInterval,omitempty"`
-	FundingRateUpperBound string        `yaml:"fundingRateUpperBound,omitempty"`
-	FundingRateLowerBound string        `yaml:"fundingRateLowerBound,omitempty"`
-	FundingSampleInterval int64         `yaml:"fundingSampleInterval,omitempty"`
-	FundingInterestRate   string        `yaml:"fundingInterestRate,omitempty"`
-	FundingPremiumClamp   string        `yaml:"fundingPremiumClamp,omitempty"`
-	FundingPeriodHours    int64         `yaml:"fundingPeriodHours,omitempty"`
-	OpenInterestLimit     string        `yaml:"openInterestLimit,omitempty"`
+	Symbol                string          `yaml:"symbol"`
+	MarketType            string          `yaml:"marketType"`
+	BaseSymbol            string          `yaml:"baseSymbol"`
+	QuoteSymbol           string          `yaml:"quoteSymbol"`
+	TickSize              string          `yaml:"tickSize"`
+	StepSize              string          `yaml:"stepSize"`
+	MinQuantity           string          `yaml:"minQuantity"`
+	MaxQuantity           string          `yaml:"maxQuantity,omitempty"`
+	MakerFee              string          `yaml:"makerFee"`
+	TakerFee              string          `yaml:"takerFee"`
+	IMFFunction           *fileFunction   `yaml:"imfFunction,omitempty,flow"`
+	MMFFunction           *fileFunction   `yaml:"mmfFunction,omitempty,flow"`
+	RiskLimits            *fileRiskLimits `yaml:"riskLimits,omitempty"`
+	PriceBands            fileBands       `yaml:"priceBands"`
+	MarkPrice             fileMark        `yaml:"markPrice,flow"`
+	FundingInterval       int64           `yaml:"fundingInterval,omitempty"`
+	FundingRateUpperBound string          `yaml:"fundingRateUpperBound,omitempty"`
+	FundingRateLowerBound string          `yaml:"fundingRateLowerBound,omitempty"`
+	FundingSampleInterval int64           `yaml:"fundingSampleInterval,omitempty"`
+	FundingInterestRate   string          `yaml:"fundingInterestRate,omitempty"`
+	FundingPremiumClamp   string          `yaml:"fundingPremiumClamp,omitempty"`
+	FundingPeriodHours    int64           `yaml:"fundingPeriodHours,omitempty"`
+	OpenInterestLimit     string          `yaml:"openInterestLimit,omitempty"`
+	LiquidationCapacity   string          `yaml:"liquidationCapacity,omitempty"`
+}
+
+type fileRiskLimits struct {
+	Model    string        `yaml:"model"`
+	Brackets []fileBracket `yaml:"brackets"`
+}
+
+// fileBracket is written as one flow mapping per line; an open cap is left out.
+type fileBracket struct {
+	NotionalCap            string `yaml:"notionalCap,omitempty"`
+	MaxLeverage            int64  `yaml:"maxLeverage"`
+	MaintenanceMarginRatio string `yaml:"maintenanceMarginRatio"`
+}
+
+// bracketLine is fileBracket without its MarshalYAML, so encoding it does not recurse.
+type bracketLine fileBracket
+
+// MarshalYAML writes a bracket in flow style inside the block list.
+func (b fileBracket) MarshalYAML() (any, error) {
+	var n yaml.Node
+	if err := n.Encode(bracketLine(b)); err != nil {
+		return nil, err
+	}
+	n.Style = yaml.FlowStyle
+	return &n, nil
 }
 
 type fileFunction struct {
@@ -126,7 +173,29 @@ func (c *Config) file() fileConfig {
 	for i := range c.Markets {
 		f.Markets = append(f.Markets, c.marketFile(&c.Markets[i]))
 	}
+	f.Liquidation = c.liquidationFile()
 	return f
+}
+
+func (c *Config) liquidationFile() fileLiquidation {
+	l := &c.Liquidation
+	settle, _ := c.AssetBySymbol(c.SettlementAsset) // check() ruled out a missing one
+	return fileLiquidation{
+		Policy:              l.Policy.String(),
+		TickMs:              l.TickMs,
+		Probability:         rateText(l.Probability),
+		Fraction:            rateText(l.Fraction),
+		Fee:                 rateText(l.Fee),
+		ACMFDivisor:         l.ACMFDivisor,
+		ACMFOffset:          rateText(l.ACMFOffset),
+		BackstopEquityShare: rateText(l.BackstopEquityShare),
+		LadderPriceOffset:   rateText(l.LadderPriceOffset),
+		PartialStep:         rateText(l.PartialStep),
+		PartialThreshold:    fixed.FormatDecimal(l.PartialThreshold, c.Assets[settle].Decimals),
+		PartialCooldownMs:   l.PartialCooldownMs,
+		PartialVaultRatio:   rateText(l.PartialVaultRatio),
+		ADLRanking:          l.ADLRanking.String(),
+	}
 }
 
 func haircutFile(h Haircut) fileHaircut {
@@ -156,19 +225,27 @@ func (c *Config) marketFile(m *Market) fileMarket {
 	if m.MaxQty != 0 {
 		f.MaxQuantity = qty(m.MaxQty)
 	}
+	quote := c.Assets[m.Quote]
 	if m.Kind == Perp {
-		perpFile(&f, m)
+		perpFile(&f, m, quote.Decimals)
 		if m.OpenInterestLimit != 0 {
 			f.OpenInterestLimit = qty(m.OpenInterestLimit)
 		}
 	}
+	if m.LiquidationCapacity != 0 {
+		f.LiquidationCapacity = fixed.FormatDecimal(m.LiquidationCapacity, quote.Decimals)
+	}
 	return f
 }
 
-func perpFile(f *fileMarket, m *Market) {
+func perpFile(f *fileMarket, m *Market, quoteDecimals int) {
 	f.MarketType = "PERP"
-	f.IMFFunction = &fileFunction{Type: "sqrt", Base: rateText(m.IMF.Base), Factor: rateText(m.IMF.Factor)}
-	f.MMFFunction = &fileFunction{Type: "sqrt", Base: rateText(m.MMF.Base), Factor: rateText(m.MMF.Factor)}
+	if m.RiskLimits.Count > 0 {
+		f.RiskLimits = riskLimitsFile(&m.RiskLimits, quoteDecimals)
+	} else {
+		f.IMFFunction = &fileFunction{Type: "sqrt", Base: rateText(m.IMF.Base), Factor: rateText(m.IMF.Factor)}
+		f.MMFFunction = &fileFunction{Type: "sqrt", Base: rateText(m.MMF.Base), Factor: rateText(m.MMF.Factor)}
+	}
 	f.FundingInterval = m.Funding.IntervalMs
 	f.FundingRateUpperBound = fixed.FormatDecimal(m.Funding.Upper, bpsDecimals)
 	f.FundingRateLowerBound = fixed.FormatDecimal(m.Funding.Lower, bpsDecimals)
@@ -176,6 +253,18 @@ func perpFile(f *fileMarket, m *Market) {
 	f.FundingInterestRate = rateText(m.Funding.Interest)
 	f.FundingPremiumClamp = rateText(m.Funding.PremiumClamp)
 	f.FundingPeriodHours = m.Funding.PeriodHours
+}
+
+func riskLimitsFile(rl *RiskLimits, quoteDecimals int) *fileRiskLimits {
+	f := &fileRiskLimits{Model: rl.Model.String()}
+	for _, b := range rl.Tiers() {
+		fb := fileBracket{MaxLeverage: b.MaxLeverage, MaintenanceMarginRatio: rateText(b.MaintenanceMarginRatio)}
+		if b.NotionalCap != 0 {
+			fb.NotionalCap = fixed.FormatDecimal(b.NotionalCap, quoteDecimals)
+		}
+		f.Brackets = append(f.Brackets, fb)
+	}
+	return f
 }
 
 func bandsFile(b PriceBands) fileBands {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -51,14 +52,40 @@ import (
 //	    fundingPremiumClamp: "0.0005"
 //	    fundingPeriodHours: 8
 //	    openInterestLimit: null         # optional, base quantity; null: no limit
+//	    liquidationCapacity: null       # optional, quote notional per liquidation tick; null: no cap
+//	  - symbol: ETH_USDC_PERP           # a perpetual margined by a bracket table instead
+//	    ...                             # (riskLimits replaces imfFunction and mmfFunction)
+//	    riskLimits:
+//	      model: deduction              # deduction | whole (formulas.md §2)
+//	      brackets:                     # 1..16 tiers, caps ascending, in quote (settlement) units
+//	        - {notionalCap: "150000", maxLeverage: 125, maintenanceMarginRatio: "0.004"}
+//	        - {notionalCap: "900000", maxLeverage: 100, maintenanceMarginRatio: "0.005"}
+//	        - {maxLeverage: 50, maintenanceMarginRatio: "0.01"}   # last cap omitted or "": open
+//	liquidation:                        # optional, and so is every key: absent ones take these defaults
+//	  policy: backpack                  # backpack | ladder | classic | partial
+//	  tickMs: 1000
+//	  probability: "0.5"
+//	  fraction: "0.1"
+//	  fee: "0.01"
+//	  acmfDivisor: 2                    # integer ≥ 2
+//	  acmfOffset: "0.06"
+//	  backstopEquityShare: "1"
+//	  ladderPriceOffset: "0.001"
+//	  partialStep: "0.2"
+//	  partialThreshold: "100000"        # settlement asset
+//	  partialCooldownMs: 30000
+//	  partialVaultRatio: "0.66666667"
+//	  adlRanking: pnlLeverage           # pnlLeverage | pnlMargin | markLeverage
 //
 // Decimals may be strings or bare YAML numbers; either way the literal text is
 // parsed exactly (fixed.ParseDecimal), never through a float, and a value more
 // precise than its field's unit is refused, not rounded. Durations are integer
 // milliseconds. A null value is the same as an absent key. Keys not listed
 // here are refused. A SPOT market must not give imfFunction, mmfFunction, the
-// funding* fields or openInterestLimit: spot markets have none (their fields
-// in Market stay zero). Aliases (*anchor) may be used to share blocks.
+// funding* fields, openInterestLimit or riskLimits: spot markets have none
+// (their fields in Market stay zero). A perpetual gives either imfFunction
+// and mmfFunction or riskLimits, never both. Aliases (*anchor) may be used to
+// share blocks.
 
 // Load reads a configuration in the YAML format above, converts it to fixed
 // point and validates it (see Validate). Any refused value is reported as a
@@ -134,6 +161,7 @@ func (r *reading) config(n *yaml.Node) *Config {
 	for i, m := range nodes {
 		c.Markets = append(c.Markets, r.market(c, paths[i], m))
 	}
+	c.Liquidation = r.liquidation(c, o)
 	o.done()
 	return c
 }
@@ -173,9 +201,9 @@ func (r *reading) haircut(o *object) Haircut {
 func (r *reading) market(c *Config, path string, n *yaml.Node) Market {
 	o := r.object(path, n)
 	m := Market{Symbol: o.str("symbol"), Kind: r.marketKind(o)}
-	var base *Asset
+	var base, quote *Asset
 	m.Base, base = r.assetRef(c, o, "baseSymbol")
-	m.Quote, _ = r.assetRef(c, o, "quoteSymbol")
+	m.Quote, quote = r.assetRef(c, o, "quoteSymbol")
 	m.TickSize = o.decimal("tickSize", fixed.PriceDecimals, "finer than the price precision 1e-8")
 	if base != nil {
 		r.quantities(o, &m, base)
@@ -185,9 +213,13 @@ func (r *reading) market(c *Config, path string, n *yaml.Node) Market {
 	m.Bands = r.bands(o.child("priceBands"))
 	m.Mark = r.mark(o.child("markPrice"))
 	if m.Kind == Perp {
-		r.perp(o, &m, base)
+		r.perp(o, &m, base, quote)
 	} else {
 		forbidPerpFields(o)
+	}
+	if o.has("liquidationCapacity") && quote != nil {
+		m.LiquidationCapacity = o.decimal("liquidationCapacity", quote.Decimals,
+			fmt.Sprintf("not a whole number of %s's smallest unit (1e-%d)", quote.Symbol, quote.Decimals))
 	}
 	o.done()
 	return m
@@ -245,10 +277,23 @@ func (r *reading) lots(o *object, key string, step int64, base *Asset) int64 {
 	return units / step
 }
 
-// perp reads the fields only perpetuals have.
-func (r *reading) perp(o *object, m *Market, base *Asset) {
-	m.IMF = r.marginFunction(o.child("imfFunction"))
-	m.MMF = r.marginFunction(o.child("mmfFunction"))
+// perp reads the fields only perpetuals have. The margin is either
+// imfFunction and mmfFunction, or riskLimits.
+func (r *reading) perp(o *object, m *Market, base, quote *Asset) {
+	if o.has("riskLimits") {
+		const why = "riskLimits and imfFunction/mmfFunction are mutually exclusive"
+		o.forbid("imfFunction", why)
+		o.forbid("mmfFunction", why)
+		m.IMF = MarginFunction{Kind: MarginBrackets}
+		m.MMF = MarginFunction{Kind: MarginBrackets}
+		m.RiskLimits = r.riskLimits(o.child("riskLimits"), quote)
+	} else {
+		if !o.has("imfFunction") && !o.has("mmfFunction") {
+			r.fail(o.sub("imfFunction"), o.line, "required: imfFunction and mmfFunction, or riskLimits")
+		}
+		m.IMF = r.marginFunction(o.child("imfFunction"))
+		m.MMF = r.marginFunction(o.child("mmfFunction"))
+	}
 	m.Funding = r.funding(o)
 	if base != nil && m.StepSize > 0 && o.has("openInterestLimit") {
 		m.OpenInterestLimit = r.lots(o, "openInterestLimit", m.StepSize, base)
@@ -257,10 +302,10 @@ func (r *reading) perp(o *object, m *Market, base *Asset) {
 
 // forbidPerpFields refuses, on a spot market, the fields only perpetuals have.
 func forbidPerpFields(o *object) {
-	for _, k := range []string{"imfFunction", "mmfFunction", "fundingInterval", "fundingRateUpperBound",
+	for _, k := range []string{"imfFunction", "mmfFunction", "riskLimits", "fundingInterval", "fundingRateUpperBound",
 		"fundingRateLowerBound", "fundingSampleInterval", "fundingInterestRate", "fundingPremiumClamp",
 		"fundingPeriodHours", "openInterestLimit"} {
-		o.forbid(k, "a SPOT market has no margin function, funding or open interest")
+		o.forbid(k, "a SPOT market has no margin function, risk limits, funding or open interest")
 	}
 }
 
@@ -272,6 +317,108 @@ func (r *reading) marginFunction(o *object) MarginFunction {
 	f := MarginFunction{Kind: MarginSqrt, Base: o.rate("base"), Factor: o.rate("factor")}
 	o.done()
 	return f
+}
+
+// riskLimits reads a bracket table {model, brackets: [...]}; quote is the
+// asset caps count in (nil when unknown: an error is already recorded).
+func (r *reading) riskLimits(o *object, quote *Asset) RiskLimits {
+	var rl RiskLimits
+	switch t := o.str("model"); t {
+	case "deduction":
+		rl.Model = BracketDeduction
+	case "whole":
+		rl.Model = BracketWhole
+	default:
+		r.fail(o.sub("model"), r.lines[o.sub("model")], "unknown model %q (want deduction or whole)", t)
+	}
+	nodes, paths := o.list("brackets")
+	if len(nodes) > MaxBrackets {
+		r.fail(o.sub("brackets"), r.lines[o.sub("brackets")], "%d brackets; at most %d", len(nodes), MaxBrackets)
+		nodes = nodes[:MaxBrackets]
+	}
+	for i, n := range nodes {
+		rl.Brackets[i] = r.bracket(paths[i], n, quote)
+	}
+	rl.Count = len(nodes)
+	o.done()
+	return rl
+}
+
+// bracket reads {notionalCap, maxLeverage, maintenanceMarginRatio}; a cap
+// that is absent, null or "" is open (0).
+func (r *reading) bracket(path string, n *yaml.Node, quote *Asset) Bracket {
+	o := r.object(path, n)
+	var b Bracket
+	if v := o.get("notionalCap"); v != nil && !(v.Kind == yaml.ScalarNode && v.Value == "") && quote != nil {
+		b.NotionalCap = o.decimal("notionalCap", quote.Decimals,
+			fmt.Sprintf("not a whole number of %s's smallest unit (1e-%d)", quote.Symbol, quote.Decimals))
+	}
+	b.MaxLeverage = o.int("maxLeverage")
+	b.MaintenanceMarginRatio = o.rate("maintenanceMarginRatio")
+	o.done()
+	return b
+}
+
+// liquidation reads the optional top-level liquidation section. Every key is
+// optional: an absent one (or the whole section absent) keeps its
+// DefaultLiquidation value.
+func (r *reading) liquidation(c *Config, top *object) Liquidation {
+	settlement, known := c.AssetBySymbol(c.SettlementAsset)
+	decimals := 0
+	if known {
+		decimals = c.Assets[settlement].Decimals
+	}
+	l := DefaultLiquidation(decimals)
+	if !top.has("liquidation") {
+		return l
+	}
+	o := top.child("liquidation")
+	if o.has("policy") {
+		name := o.str("policy")
+		if p, ok := ParsePolicy(name); ok {
+			l.Policy = p
+		} else {
+			r.fail(o.sub("policy"), r.lines[o.sub("policy")], "unknown policy %q (want %s)", name, strings.Join(policyNames[:], ", "))
+		}
+	}
+	ints := []struct {
+		key string
+		dst *int64
+	}{{"tickMs", &l.TickMs}, {"acmfDivisor", &l.ACMFDivisor}, {"partialCooldownMs", &l.PartialCooldownMs}}
+	for _, f := range ints {
+		if o.has(f.key) {
+			*f.dst = o.int(f.key)
+		}
+	}
+	rates := []struct {
+		key string
+		dst *int64
+	}{
+		{"probability", &l.Probability}, {"fraction", &l.Fraction}, {"fee", &l.Fee},
+		{"acmfOffset", &l.ACMFOffset}, {"backstopEquityShare", &l.BackstopEquityShare},
+		{"ladderPriceOffset", &l.LadderPriceOffset}, {"partialStep", &l.PartialStep},
+		{"partialVaultRatio", &l.PartialVaultRatio},
+	}
+	for _, f := range rates {
+		if o.has(f.key) {
+			*f.dst = o.rate(f.key)
+		}
+	}
+	if o.has("partialThreshold") && known {
+		s := &c.Assets[settlement]
+		l.PartialThreshold = o.decimal("partialThreshold", s.Decimals,
+			fmt.Sprintf("not a whole number of %s's smallest unit (1e-%d)", s.Symbol, s.Decimals))
+	}
+	if o.has("adlRanking") {
+		name := o.str("adlRanking")
+		if k, ok := ParseADLRanking(name); ok {
+			l.ADLRanking = k
+		} else {
+			r.fail(o.sub("adlRanking"), r.lines[o.sub("adlRanking")], "unknown ranking %q (want %s)", name, strings.Join(rankingNames[:], ", "))
+		}
+	}
+	o.done()
+	return l
 }
 
 // bands reads priceBands.

@@ -58,6 +58,32 @@ func (a *Account) AddPosition(notional, imf, mmf int64) error {
 	return nil
 }
 
+// AddRequirements adds one position (or spot-margin exposure) whose margin
+// is already an amount: its net exposure notional, either sign (the
+// magnitude counts), and its initial and maintenance requirements in
+// settlement smallest units (from Requirements; not negative). On error
+// (fixed.ErrOverflow) the account is unchanged.
+func (a *Account) AddRequirements(notional, initial, maintenance int64) error {
+	n, err := fixed.Abs(notional)
+	if err != nil {
+		return err
+	}
+	exposure, err := fixed.Add(a.Exposure, n)
+	if err != nil {
+		return err
+	}
+	sumInitial, err := fixed.Add(a.Initial, initial)
+	if err != nil {
+		return err
+	}
+	sumMaintenance, err := fixed.Add(a.Maintenance, maintenance)
+	if err != nil {
+		return err
+	}
+	a.Exposure, a.Initial, a.Maintenance = exposure, sumInitial, sumMaintenance
+	return nil
+}
+
 // AddEquity adds a signed amount to NetEquity: a collateral value, an
 // unrealized PnL, or a liability (negative). On error (fixed.ErrOverflow) the
 // account is unchanged.
@@ -105,7 +131,12 @@ func (a *Account) CanIncrease() bool {
 // NetEquity × divisor < Maintenance, or
 // NetEquity × 1e12 < Maintenance × 1e12 − offset × Exposure.
 // divisor is an integer ≥ 1 (a smaller one counts as 1); offset is a
-// fixed.Rate. False without exposure.
+// fixed.Rate. False without exposure. The engine passes
+// config.Liquidation's ACMFDivisor (≥ 2) and ACMFOffset (in (0, 1)), for
+// which ACMF < MMF whenever MMF > 0 (formulas.md §1: "always below MMF"), so
+// BelowAutoClose implies Liquidatable: stage 2 never starts on an account
+// stage 1 would leave alone. (For any divisor ≥ 1 and offset ≥ 0 the
+// implication holds too.)
 func (a *Account) BelowAutoClose(divisor, offset int64) bool {
 	if a.Exposure <= 0 {
 		return false
@@ -183,10 +214,14 @@ func (a *Account) Available() int64 {
 }
 
 // ACMF returns the auto-close margin fraction max(MMF/divisor, MMF − offset)
-// as a fixed.Rate, rounded up (Ceil; exactly the ceiling of the true value
-// while MMF does not saturate): 0 without exposure. divisor is an integer ≥ 1
-// (a smaller one counts as 1); offset is a fixed.Rate. Decide with
-// BelowAutoClose, not by comparing this with MarginFraction.
+// as a fixed.Rate, rounded up (Ceil), 0 without exposure. It is exactly the
+// ceiling of the true value while MMF does not saturate: MMF() is ⌈x⌉ for the
+// true x, and ⌈⌈x⌉/d⌉ = ⌈x/d⌉ for a whole d, ⌈x⌉ − offset = ⌈x − offset⌉.
+// divisor is an integer ≥ 1 (a smaller one counts as 1); offset is a
+// fixed.Rate. With divisor ≥ 2 and offset > 0 (config.Liquidation's rules),
+// ACMF() ≤ MMF(), strictly once MMF() ≥ 2 Rate units; the true values are
+// strictly ordered whenever Maintenance > 0. Decide with BelowAutoClose, not
+// by comparing this with MarginFraction.
 func (a *Account) ACMF(divisor, offset int64) int64 {
 	if a.Exposure <= 0 {
 		return 0

@@ -334,3 +334,82 @@ func TestAccountFromPositions(t *testing.T) {
 		}
 	})
 }
+
+func TestAccountAddRequirements(t *testing.T) {
+	// formulas.md §2's table at 1,000,000 (deduction: IM 20,000, MM 5,350) and a
+	// short of 500,000 (IM 5,000, MM 2,350): exposure counts magnitudes.
+	a := Account{NetEquity: usdc(30_000)}
+	if err := a.AddRequirements(usdc(1_000_000), usdc(20_000), usdc(5_350)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddRequirements(usdc(-500_000), usdc(5_000), usdc(2_350)); err != nil {
+		t.Fatal(err)
+	}
+	want := Account{NetEquity: usdc(30_000), Exposure: usdc(1_500_000), Initial: usdc(25_000), Maintenance: usdc(7_700)}
+	if a != want {
+		t.Fatalf("got %+v, want %+v", a, want)
+	}
+	if !a.CanIncrease() || a.Liquidatable() {
+		t.Errorf("equity 30,000 over initial 25,000 and maintenance 7,700: may add risk, not liquidatable")
+	}
+	before := a
+	for _, c := range []struct {
+		name                string
+		notional, im, maint int64
+	}{
+		{"|MinInt64|", math.MinInt64, 0, 0},
+		{"exposure overflow", math.MaxInt64, 0, 0},
+		{"initial overflow", 1, math.MaxInt64, 0},
+		{"maintenance overflow", 1, 0, math.MaxInt64},
+	} {
+		if err := a.AddRequirements(c.notional, c.im, c.maint); !errors.Is(err, fixed.ErrOverflow) || a != before {
+			t.Errorf("%s: %v, %+v", c.name, err, a)
+		}
+	}
+}
+
+// TestAutoCloseIsBelowMaintenance: formulas.md §1 says ACMF =
+// max(MMF/divisor, MMF − offset) is "always below MMF". For every divisor ≥ 2
+// and offset in (0, 1) (config.Liquidation's rules): the exact ACMF is below
+// the exact MMF whenever maintenance is positive; the displayed ACMF is
+// exactly the ceiling of the true value, never above the displayed MMF and
+// below it once MMF ≥ 2 Rate units; BelowAutoClose agrees with exact
+// rationals and implies Liquidatable.
+func TestAutoCloseIsBelowMaintenance(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := accountGen().Draw(t, "account")
+		divisor := rapid.OneOf(rapid.Int64Range(2, 10), rapid.Int64Range(2, math.MaxInt64)).Draw(t, "divisor")
+		offset := rapid.OneOf(rapid.Int64Range(1, 999_999_999_999), rapid.SampledFrom([]int64{1, acOffset, 999_999_999_999})).Draw(t, "offset")
+		if rapid.Bool().Draw(t, "nearAutoClose") && a.Exposure > 0 {
+			a.NetEquity = a.Maintenance/divisor + rapid.Int64Range(-2, 2).Draw(t, "δ")
+		}
+		below := a.BelowAutoClose(divisor, offset)
+		if below && !a.Liquidatable() {
+			t.Fatalf("below ACMF but not liquidatable: %+v, divisor %d, offset %d", a, divisor, offset)
+		}
+		if a.Exposure == 0 {
+			if below || a.ACMF(divisor, offset) != 0 {
+				t.Fatalf("no exposure: below %v, ACMF %d", below, a.ACMF(divisor, offset))
+			}
+			return
+		}
+		mmf := ratOf(a.Maintenance, a.Exposure)
+		acmf := maxRat(new(big.Rat).Quo(mmf, ratOf(divisor, 1)), new(big.Rat).Sub(mmf, ratOf(offset, 1_000_000_000_000)))
+		if a.Maintenance > 0 && acmf.Cmp(mmf) >= 0 {
+			t.Fatalf("exact ACMF %s not below MMF %s", acmf.FloatString(15), mmf.FloatString(15))
+		}
+		if want := ratOf(a.NetEquity, a.Exposure).Cmp(acmf) < 0; below != want {
+			t.Fatalf("BelowAutoClose %v, exact MF < ACMF %v: %+v, divisor %d, offset %d", below, want, a, divisor, offset)
+		}
+		got, m := a.ACMF(divisor, offset), a.MMF()
+		if m == math.MaxInt64 {
+			return // ACMF is exact only while MMF does not saturate
+		}
+		if want := saturate(ceilRat(new(big.Rat).Mul(acmf, new(big.Rat).SetInt(rateScale)))); got != want {
+			t.Fatalf("ACMF %d, exact ceiling %d: %+v, divisor %d, offset %d", got, want, a, divisor, offset)
+		}
+		if got > m || m >= 2 && got >= m {
+			t.Fatalf("ACMF %d not below MMF %d", got, m)
+		}
+	})
+}
