@@ -23,12 +23,13 @@ const (
 	CmdSetPositionMode
 	CmdSetMarginMode
 	CmdSetLeverageLimit
+	CmdRegisterBackstop
 )
 
 var commandNames = [...]string{
 	"none", "create-account", "deposit", "withdraw", "place-order", "move-order",
 	"cancel-order", "cancel-all", "set-index-price", "advance-time",
-	"set-position-mode", "set-margin-mode", "set-leverage-limit",
+	"set-position-mode", "set-margin-mode", "set-leverage-limit", "register-backstop",
 }
 
 func (k CommandKind) String() string {
@@ -189,6 +190,11 @@ type Command struct {
 
 	// PlaceOrder in hedge mode: the position side the order opens or closes.
 	PositionSide PositionSide
+
+	// RegisterBackstop: Amount is the provider's committed capacity (maximum
+	// notional it takes, settlement units, each side; 0 withdraws it) and
+	// MinEquity the net equity it must keep.
+	MinEquity int64
 
 	// SetPositionMode / SetMarginMode.
 	PositionMode PositionMode

@@ -53,6 +53,14 @@ type Engine struct {
 	nextOrderID uint64
 	nextTradeID uint64
 
+	liquidating []AccountID        // accounts in liquidation, ascending
+	backstops   []backstopProvider // registered providers, in registration order
+	nextLiqTick int64              // engine time of the next liquidation tick, 0 = none due
+	nextSweep   int64              // engine time of the next full liquidation sweep
+	scan        []AccountID        // reused: accounts found liquidatable by a scan
+	ticking     []AccountID        // reused: the accounts a liquidation tick steps
+	payments    []int64            // reused: funding payments per holder
+
 	firing bool        // checkTriggers is running: fired orders do not re-enter it
 	events []Event     // reused output buffer
 	fills  []book.Fill // reused matching scratch
@@ -135,6 +143,8 @@ func (e *Engine) apply(c *Command) *Error {
 		return e.setMarginMode(c)
 	case CmdSetLeverageLimit:
 		return e.setLeverageLimit(c)
+	case CmdRegisterBackstop:
+		return e.registerBackstop(c)
 	}
 	return errorf(CodeInvalidClientRequest, "unknown command kind %d", c.Kind)
 }

@@ -15,10 +15,11 @@ const (
 	EvIndexPrice                // an index price was set
 	EvMarkPrice                 // a mark price changed
 	EvFundingRate               // a funding interval closed at this rate
+	EvLiquidation               // an account entered a liquidation stage, or left liquidation
 )
 
 var eventNames = [...]string{"", "accountCreated", "accountSettings", "order", "trade",
-	"position", "balance", "indexPrice", "markPrice", "fundingRate"}
+	"position", "balance", "indexPrice", "markPrice", "fundingRate", "liquidation"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -108,11 +109,13 @@ const (
 	SourceTrade // a spot trade's asset exchange
 	SourceBackstopLiquidation
 	SourceTradingFeesSystem
+	SourceLiquidationFee  // the 1% liquidation fee, to the insurance fund
+	SourceInsurancePayout // the insurance fund covering a bankrupt account's deficit
 )
 
 func (s Source) String() string {
 	return [...]string{"", "Deposit", "Withdrawal", "RealizePnl", "TradingFees", "FundingPayment",
-		"Trade", "BackstopLiquidation", "TradingFeesSystem"}[s]
+		"Trade", "BackstopLiquidation", "TradingFeesSystem", "LiquidationFee", "InsurancePayout"}[s]
 }
 
 // PositionEvent is Backpack's position update event type.
@@ -171,6 +174,7 @@ type Event struct {
 	FillPrice    int64 // OrderFill: ticks (L)
 	FillQty      int64 // OrderFill: lots (l)
 	Executed     int64 // lots filled so far (z)
+	QuoteQty     int64 // market orders by quote: the budget, settlement units
 	ExecutedQt   int64 // settlement units filled so far (Z)
 	Fee          int64 // OrderFill: fee charged, in FeeAsset units
 	FeeAsset     config.AssetID
@@ -180,6 +184,10 @@ type Event struct {
 	SystemType   SystemOrderType
 	ReduceOnly   bool
 	PostOnly     bool
+
+	// EvOrder and EvPosition: the hedge-mode position side the order trades
+	// or the position is; NoSide in one-way mode and on spot markets.
+	PositionSide PositionSide
 
 	// EvPosition: the position after the change.
 	PositionEvent PositionEvent
@@ -196,5 +204,9 @@ type Event struct {
 	Counterparty AccountID
 
 	// EvIndexPrice, EvMarkPrice: fixed.Price. EvFundingRate: fixed.Rate.
+	// EvLiquidation: the account's MMR (fixed.Rate, saturating).
 	Value int64
+
+	// EvLiquidation: the stage entered; StageNone when the liquidation ended.
+	Stage LiquidationStage
 }

@@ -15,7 +15,7 @@ func (e *Engine) execute(c *Command, in *intent, origin Origin) {
 		live: true, id: e.nextOrderID, clientID: c.ClientID, account: in.account,
 		market: in.m.id, side: c.Side, typ: c.Type, tif: c.TimeInForce, stp: c.STP,
 		postOnly: c.PostOnly, reduceOnly: in.closing, price: c.Price, quantity: in.qty,
-		prev: -1, next: -1, origin: origin, createdTime: e.now, slot: in.hedge,
+		prev: -1, next: -1, origin: origin, createdTime: e.now, slot: in.hedge, quoteQty: c.QuoteQty,
 	}
 	e.nextOrderID++
 	e.launch(ref, in, origin)
@@ -36,8 +36,14 @@ func (e *Engine) finish(ref int32, in *intent, res book.Result, origin Origin) {
 	o := &e.orders[ref]
 	left := o.quantity - o.executed
 	switch {
-	case left == 0 || (in.taker.Quote > 0 && res.Filled > 0 && !res.StoppedBySTP):
-		o.quantity = o.executed // a quote order is done once its budget is spent
+	case in.taker.Quote > 0 && res.Filled > 0 && !res.StoppedBySTP && e.budgetSpent(in, res):
+		// A quote order whose budget cannot buy another lot is filled: its
+		// last fill, still in this command's events, carries the final
+		// status and its quantity becomes what it bought.
+		o.quantity = o.executed
+		e.markLastFillFilled(o)
+		e.freeOrderRef(ref)
+	case left == 0:
 		e.freeOrderRef(ref)
 	case res.StoppedBySTP:
 		e.emitOrder(o, OrderCancelled, StatusCancelled, origin)
@@ -47,6 +53,31 @@ func (e *Engine) finish(ref int32, in *intent, res book.Result, origin Origin) {
 	default:
 		e.emitOrder(o, OrderExpired, StatusExpired, origin)
 		e.freeOrderRef(ref)
+	}
+}
+
+// budgetSpent reports whether a quote order's remaining budget cannot pay
+// for one lot at the best price still within its limit; false when no such
+// price is left (the book ran out first: the order expires).
+func (e *Engine) budgetSpent(in *intent, res book.Result) bool {
+	best, ok := in.m.book.BestAsk()
+	within := ok && best <= in.taker.Limit
+	if in.taker.Side == Ask {
+		best, ok = in.m.book.BestBid()
+		within = ok && best >= in.taker.Limit
+	}
+	return within && in.taker.Quote-res.QuoteFilled < best
+}
+
+// markLastFillFilled sets the status of the order's last orderFill event of
+// this command to Filled and its quantity to what was executed.
+func (e *Engine) markLastFillFilled(o *order) {
+	for i := len(e.events) - 1; i >= 0; i-- {
+		ev := &e.events[i]
+		if ev.Kind == EvOrder && ev.OrderID == o.id && ev.OrderEvent == OrderFill {
+			ev.Status, ev.Quantity = StatusFilled, o.executed
+			return
+		}
 	}
 }
 

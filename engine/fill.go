@@ -17,7 +17,15 @@ func (e *Engine) applyFill(m *market, takerRef int32, f *book.Fill) {
 	takerFee := fee(q, m.cfg.TakerFee)
 	makerFee := fee(q, m.cfg.MakerFee)
 	if m.perp() {
+		liquidating := taker.origin == OriginLiquidation
+		if liquidating {
+			takerFee = 0 // the liquidation fee replaces the taker fee
+		}
 		e.settlePerp(m, taker, f.Qty, q, takerFee)
+		if liquidating {
+			takerFee = e.liquidationFee(taker.account, m, q)
+			m.liqUsed += q
+		}
 		e.settlePerp(m, maker, f.Qty, q, makerFee)
 	} else {
 		takerFee, makerFee = e.settleSpot(m, taker, maker, f.Qty, q)
@@ -65,6 +73,7 @@ func (e *Engine) settlePerp(m *market, o *order, lots, q, fee int64) {
 	_ = e.transfer(o.account, AccountFees, e.settle, fee, SourceTradingFees, m.id)
 	e.emitPosition(o.account, i, before)
 	e.releaseSlot(o.account, i)
+	e.ensureLocksCovered(o.account)
 }
 
 // trackOpenInterest updates the market's open interest and holder list after
@@ -96,6 +105,7 @@ func (e *Engine) emitPosition(acct AccountID, i int, before int64) {
 	}
 	ev := e.emit(EvPosition)
 	ev.Account, ev.Market, ev.PositionEvent = acct, p.market, what
+	ev.PositionSide = sideOfSlot(p.hedge)
 	ev.NetQuantity, ev.EntryCost = p.qty, p.cost
 	ev.RealizedPnl, ev.FundingPaid, ev.Fee = p.realized, p.funding, p.fees
 }

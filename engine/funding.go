@@ -46,43 +46,58 @@ func truncRounding(v int64) fixed.Rounding {
 // from it to each receiving position. Longs pay when the rate is positive.
 // Payments round up and receipts round down, so the funding account keeps
 // the (non-negative) residue, visibly, and the payments are exactly
-// zero-sum with it.
+// zero-sum with it. Every amount is computed before any moves: if one
+// position is too large to value at the mark, no payment of the interval is
+// made in that market, rather than some.
 func (e *Engine) settleFunding(m *market) {
 	rate := fundingRate(m.premiumSum, m.premiumN, &m.cfg.Funding)
 	m.fundRate, m.premiumSum, m.premiumN = rate, 0, 0
 	ev := e.emit(EvFundingRate)
 	ev.Market, ev.Value = m.id, rate
-	if rate == 0 || m.mark == 0 {
+	if rate == 0 || m.mark == 0 || !e.fundingAmounts(m, rate) {
 		return
 	}
 	for pass := range 2 { // payers first, so the funding account never dips
-		for _, h := range m.holders {
+		for k, h := range m.holders {
 			p := &e.accounts[h.account].positions[h.slot]
-			pays := (p.qty > 0) == (rate > 0)
-			if pays != (pass == 0) {
-				continue
+			if pays := (p.qty > 0) == (rate > 0); pays == (pass == 0) {
+				e.payFunding(m, h.account, p, e.payments[k], pays)
 			}
-			e.payFunding(m, h.account, p, rate, pays)
 		}
 	}
 }
 
-func (e *Engine) payFunding(m *market, acct AccountID, p *position, rate int64, pays bool) {
-	r := fixed.Floor
-	if pays {
-		r = fixed.Ceil
+// fundingAmounts fills e.payments with each holder's payment (payers rounded
+// up, receivers down); false if any cannot be computed.
+func (e *Engine) fundingAmounts(m *market, rate int64) bool {
+	e.payments = e.payments[:0]
+	for _, h := range m.holders {
+		p := &e.accounts[h.account].positions[h.slot]
+		r := fixed.Floor
+		if (p.qty > 0) == (rate > 0) {
+			r = fixed.Ceil
+		}
+		notional, err := m.valueAt(abs(p.qty), m.mark, r)
+		if err != nil {
+			return false
+		}
+		amount, err := fixed.MulDiv(notional, abs(rate), fixed.RateScale, r)
+		if err != nil || amount > MaxAmount {
+			return false
+		}
+		e.payments = append(e.payments, amount)
 	}
-	notional, err := m.valueAt(abs(p.qty), m.mark, r)
-	if err != nil {
-		return
-	}
-	amount, err := fixed.MulDiv(notional, abs(rate), fixed.RateScale, r)
-	if err != nil || amount == 0 {
+	return true
+}
+
+func (e *Engine) payFunding(m *market, acct AccountID, p *position, amount int64, pays bool) {
+	if amount == 0 {
 		return
 	}
 	if pays {
 		_ = e.transfer(acct, AccountFunding, e.settle, amount, SourceFundingPayment, m.id)
 		p.funding += amount
+		e.ensureLocksCovered(acct)
 		return
 	}
 	_ = e.transfer(AccountFunding, acct, e.settle, amount, SourceFundingPayment, m.id)

@@ -26,6 +26,7 @@ type market struct {
 
 	triggers        []int32   // pending trigger orders (slab refs), oldest first
 	oiLong, oiShort int64     // lots held long and short (equal at rest)
+	liqUsed         int64     // liquidation notional filled this liquidation tick
 	holders         []holding // positions in this market, for funding
 }
 
@@ -103,6 +104,23 @@ func (m *market) tickPrice(ticks int64) int64 { return ticks * m.cfg.TickSize }
 func (m *market) priceTicks(price int64, r fixed.Rounding) int64 {
 	t, _ := fixed.Div(price, m.cfg.TickSize, r)
 	return t
+}
+
+// MaxOpenValue bounds a perpetual market's open interest valued at the edge
+// of its mark band (2^62 settlement units: 4.6e12 USDC). Every position is
+// at most the open interest, so no position's value, PnL or funding payment
+// can overflow an int64 while it holds.
+const MaxOpenValue = 1 << 62
+
+// openValueFits reports whether oi lots stay within MaxOpenValue at the top
+// of the mark band around index (fixed.Price).
+func (m *market) openValueFits(oi, index int64) bool {
+	top, err := fixed.MulDiv(index, fixed.RateScale+m.cfg.Mark.Band, fixed.RateScale, fixed.Ceil)
+	if err != nil {
+		return false
+	}
+	v, err := m.valueAt(oi, top, fixed.Ceil)
+	return err == nil && v <= MaxOpenValue
 }
 
 // addHolder records a new position slot for funding.

@@ -28,6 +28,7 @@ type order struct {
 	prev, next  int32 // the account's open-order list
 	origin      Origin
 	createdTime int64
+	quoteQty    int64 // market order by quote: the budget, settlement units
 
 	// A pending trigger order: not on the book, in its market's trigger list.
 	pending   bool
@@ -205,8 +206,17 @@ func (e *Engine) emitOrder(o *order, what OrderEvent, status OrderStatus, origin
 	ev.OrderID, ev.ClientID = o.id, o.clientID
 	ev.Side, ev.Type, ev.TimeInForce = o.side, o.typ, o.tif
 	ev.Price, ev.Quantity = o.price, o.quantity
+	if o.quoteQty > 0 {
+		// A quote order has no lot quantity until it ends (Backpack: null);
+		// its final fill reports what it bought (markLastFillFilled).
+		ev.QuoteQty, ev.Quantity = o.quoteQty, 0
+		if status == StatusFilled {
+			ev.Quantity = o.executed
+		}
+	}
 	ev.Executed, ev.ExecutedQt = o.executed, o.executedQt
 	ev.ReduceOnly, ev.PostOnly = o.reduceOnly, o.postOnly
+	ev.PositionSide = sideOfSlot(o.slot)
 	return ev
 }
 

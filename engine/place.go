@@ -127,6 +127,11 @@ func (e *Engine) sizeOrder(c *Command, in *intent) *Error {
 			return errorf(CodeInvalidQuantity, "a market order needs a quantity or a quote quantity")
 		}
 		in.taker.Quote = c.QuoteQty / in.m.lotTick // lots×ticks; Floor: never spend more than asked
+		if in.taker.Quote == 0 {
+			// Less than one lot at one tick: a zero budget would read as
+			// none at all (book.Taker.Quote ≤ 0) and the order as unbounded.
+			return errorf(CodeInvalidQuantity, "quote quantity %d buys less than one lot at one tick", c.QuoteQty)
+		}
 		in.qty = MaxAmount
 		in.taker.Qty = in.qty
 		return nil
@@ -207,6 +212,9 @@ func (e *Engine) checkPerpOrder(c *Command, a *account, in *intent) *Error {
 	if lim := in.m.cfg.OpenInterestLimit; lim > 0 && in.m.oiLong+opens > lim {
 		return errorf(CodePositionLimit, "order would exceed the open-interest limit of %s", in.m.cfg.Symbol)
 	}
+	if !in.m.openValueFits(in.m.oiLong+opens, max(e.index[in.m.cfg.Base], in.m.tickPrice(in.taker.Limit))) {
+		return errorf(CodePositionLimit, "order would take %s's open interest beyond the engine's range", in.m.cfg.Symbol)
+	}
 	if in.old != nil {
 		opens -= in.oldLeft // the moved order's own lots are already counted
 	}
@@ -252,8 +260,14 @@ func (e *Engine) checkSpotOrder(c *Command, in *intent) *Error {
 		switch {
 		case in.taker.Quote > 0:
 			need = in.taker.Quote * m.lotTick
-		case in.taker.Limit > 0:
-			q, err := m.quote(in.qty, in.taker.Limit)
+		case c.Type == Limit || in.taker.Limit > 0:
+			// A limit order may rest and then locks at its own price, which
+			// the band-capped taker limit can be below.
+			price := in.taker.Limit
+			if c.Type == Limit {
+				price = c.Price
+			}
+			q, err := m.quote(in.qty, price)
 			if err != nil {
 				return errorf(CodeInvalidQuantity, "order notional is out of range")
 			}

@@ -19,6 +19,11 @@ func (e *Engine) setIndexPrice(c *Command) *Error {
 	if c.Asset == e.settle && c.Amount != fixed.PriceScale {
 		return errorf(CodeInvalidPrice, "the settlement asset's index price is 1 by definition")
 	}
+	for i := range e.markets {
+		if m := &e.markets[i]; m.perp() && m.cfg.Base == c.Asset && !m.openValueFits(m.oiLong, c.Amount) {
+			return errorf(CodeInvalidPrice, "index price %d would value %s's open interest beyond the engine's range", c.Amount, m.cfg.Symbol)
+		}
+	}
 	e.index[c.Asset] = c.Amount
 	ev := e.emit(EvIndexPrice)
 	ev.Asset, ev.Value = c.Asset, c.Amount

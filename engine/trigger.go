@@ -24,6 +24,9 @@ func (e *Engine) placeTrigger(c *Command) *Error {
 	if err := validateEnums(c); err != nil {
 		return err
 	}
+	if c.ReduceOnly && !m.perp() {
+		return errorf(CodeInvalidOrder, "reduce-only applies to perpetual markets")
+	}
 	if e.index[m.cfg.Base] == 0 {
 		return errorf(CodeTradingPaused, "%s has no index price yet", m.cfg.Symbol)
 	}

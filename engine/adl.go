@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"github.com/waterfallrisk/waterfall/engine/fixed"
+	"github.com/waterfallrisk/waterfall/engine/liquidation"
+	"github.com/waterfallrisk/waterfall/engine/risk"
+)
+
+// adlAll is stage 3 for an account: every remaining position is closed by
+// auto-deleveraging.
+func (e *Engine) adlAll(id AccountID) {
+	e.setStage(id, StageADL)
+	a := &e.accounts[id]
+	for i := 0; i < len(a.positions); i++ {
+		if a.positions[i].qty != 0 {
+			e.adlPosition(id, i)
+		}
+	}
+}
+
+// adlPosition closes slot i in full against ranked opposite positions
+// (DESIGN.md §5, formulas.md §5): at one bankruptcy price, rounded once
+// against the bankrupt account, highest score first, hedged positions only in
+// a second pass, pro rata where scores tie; the counterparties' quantities
+// sum exactly to the position, never more; no fees. Without a bankruptcy
+// price in range (solvent at every price) the position closes at the mark.
+func (e *Engine) adlPosition(id AccountID, i int) {
+	p := e.accounts[id].positions[i]
+	m := &e.markets[p.market]
+	side, r := Ask, fixed.Floor
+	if p.qty < 0 {
+		side, r = Bid, fixed.Ceil
+	}
+	price, ok := e.bankruptcyTicks(id, i)
+	if !ok {
+		price = m.markTicks(r)
+	}
+	cands, slots := e.adlCandidates(id, m, p.qty > 0)
+	ranked := liquidation.Rank(cands, nil)
+	qtys, err := liquidation.ADLQuantities(abs(p.qty), cands, ranked, nil)
+	if err != nil {
+		return // cannot happen while long open interest equals short
+	}
+	for k, q := range qtys {
+		if q > 0 {
+			e.offBookTrade(m, id, p.hedge, slots[k].account, e.accounts[slots[k].account].positions[slots[k].slot].hedge, side, q, price, OriginADL)
+		}
+	}
+}
+
+// adlCandidates lists the positions opposite a bankrupt long (or short) in m
+// with their scores under the configured ranking. The bankrupt account's own
+// opposite hedge slot comes last of all, as a hedged position with the
+// lowest score. Hedged: the holder has opposite exposure in the same base
+// asset (DESIGN.md §5: an opposite perpetual position, or a spot balance).
+func (e *Engine) adlCandidates(bankrupt AccountID, m *market, againstLong bool) ([]liquidation.Candidate, []holding) {
+	var cands []liquidation.Candidate
+	var slots []holding
+	for _, h := range m.holders {
+		p := &e.accounts[h.account].positions[h.slot]
+		if (p.qty < 0) != againstLong || p.qty == 0 {
+			continue
+		}
+		c := liquidation.Candidate{Qty: abs(p.qty), ID: uint64(h.account)<<2 | uint64(p.hedge+1)} //nolint:gosec // hedge ∈ {-1,0,1}
+		if h.account == bankrupt {
+			c.Hedged, c.Score = true, liquidation.NewScore(-1, 0)
+		} else {
+			c.Hedged = e.hedged(h.account, m, p.qty)
+			c.Score = e.adlScore(h.account, m, p)
+		}
+		cands = append(cands, c)
+		slots = append(slots, h)
+	}
+	return cands, slots
+}
+
+// adlScore scores a counterparty position (liquidation.ScoreOf); a position
+// that cannot be valued ranks as an unbounded score, first in line.
+func (e *Engine) adlScore(acct AccountID, m *market, p *position) liquidation.Score {
+	r := e.marginOf(acct, nil)
+	value, err1 := m.valueAt(p.qty, m.mark, fixed.Floor)
+	notional, err2 := m.valueAt(abs(p.qty), m.mark, fixed.Ceil)
+	_, mm, err3 := risk.Requirements(m.cfg, notional, notional, e.cfg.Assets[e.settle].Decimals, 0)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return liquidation.NewScore(1, 0)
+	}
+	s, err := liquidation.ScoreOf(e.cfg.Liquidation.ADLRanking, liquidation.RankInputs{
+		Short: p.qty < 0, Notional: notional, Entry: abs(p.cost), PnL: value - p.cost,
+		Equity: r.NetEquity, Wallet: e.ledger.Balance(uint32(acct), int(e.settle)), Maintenance: mm,
+	})
+	if err != nil {
+		return liquidation.NewScore(1, 0)
+	}
+	return s
+}
+
+// hedged reports whether an account holds exposure opposite qty in m's base
+// asset: the other hedge-mode slot, or a spot balance of the base for a short.
+func (e *Engine) hedged(acct AccountID, m *market, qty int64) bool {
+	for _, o := range e.accounts[acct].positions {
+		if o.market == m.id && o.qty != 0 && (o.qty > 0) != (qty > 0) {
+			return true
+		}
+	}
+	base := e.ledger.Balance(uint32(acct), int(m.cfg.Base))
+	return (qty < 0 && base > 0) || (qty > 0 && base < 0)
+}

@@ -1,0 +1,211 @@
+package engine
+
+import (
+	"slices"
+
+	"github.com/waterfallrisk/waterfall/engine/fixed"
+	"github.com/waterfallrisk/waterfall/engine/risk"
+)
+
+// LiquidationStage is where an account is in the waterfall (DESIGN.md §5).
+type LiquidationStage uint8
+
+const (
+	StageNone     LiquidationStage = iota // not liquidating
+	StageBook                             // stage 1: reduce-only IOC orders on the book
+	StageBackstop                         // stage 2: backstop liquidity providers take the rest
+	StageADL                              // stage 3: auto-deleveraging at the bankruptcy price
+)
+
+func (s LiquidationStage) String() string {
+	return [...]string{"None", "Book", "Backstop", "ADL"}[s]
+}
+
+// sweepEvery is how many liquidation ticks pass between full sweeps of all
+// accounts, the safety net behind the per-market scans.
+const sweepEvery = 10
+
+// scanMarket finds the accounts holding a position in m that became
+// liquidatable, after m's mark moved, and starts their liquidation.
+func (e *Engine) scanMarket(m *market) {
+	e.scan = e.scan[:0]
+	for _, h := range m.holders {
+		a := &e.accounts[h.account]
+		if !a.liquidating && !a.system {
+			e.scan = append(e.scan, h.account)
+		}
+	}
+	e.startFound()
+}
+
+// sweep checks every user account: the full recompute behind the scans.
+func (e *Engine) sweep() {
+	e.scan = e.scan[:0]
+	for id := e.firstUser; int(id) < len(e.accounts); id++ {
+		if a := &e.accounts[id]; !a.liquidating && a.hasPosition() {
+			e.scan = append(e.scan, id)
+		}
+	}
+	e.startFound()
+}
+
+// startFound starts the liquidation of every scanned account that is
+// liquidatable, in ascending id order (a scan may list an account twice).
+func (e *Engine) startFound() {
+	slices.Sort(e.scan)
+	e.scan = slices.Compact(e.scan)
+	n := 0
+	for _, id := range e.scan {
+		if r := e.marginOf(id, nil); r.Liquidatable() {
+			e.scan[n] = id
+			n++
+		}
+	}
+	found := e.scan[:n]
+	for i := 0; i < len(found); i++ {
+		e.startLiquidation(found[i])
+	}
+}
+
+// startLiquidation marks an account liquidating, cancels all its open orders
+// with the liquidation origin and takes the first step at once (DESIGN.md
+// §5: "in that engine step").
+func (e *Engine) startLiquidation(id AccountID) {
+	a := &e.accounts[id]
+	if a.liquidating {
+		return
+	}
+	a.liquidating = true
+	i, _ := slices.BinarySearch(e.liquidating, id)
+	e.liquidating = slices.Insert(e.liquidating, i, id)
+	if e.nextLiqTick == 0 {
+		e.nextLiqTick = e.now + e.cfg.Liquidation.TickMs
+	}
+	e.cancelAccountOrders(id, AllMarkets, OriginLiquidation)
+	e.setStage(id, StageBook)
+	e.liquidationStep(id, true)
+}
+
+// setStage records and reports an account's stage.
+func (e *Engine) setStage(id AccountID, s LiquidationStage) {
+	a := &e.accounts[id]
+	a.stage = s
+	r := e.marginOf(id, nil)
+	ev := e.emit(EvLiquidation)
+	ev.Account, ev.Stage, ev.Value = id, s, r.MMR()
+}
+
+// endLiquidation clears the liquidating flag: MMR is below 100% again, or
+// nothing is left to liquidate.
+func (e *Engine) endLiquidation(id AccountID) {
+	a := &e.accounts[id]
+	a.liquidating = false
+	if i, ok := slices.BinarySearch(e.liquidating, id); ok {
+		e.liquidating = slices.Delete(e.liquidating, i, i+1)
+	}
+	e.setStage(id, StageNone)
+}
+
+// liquidationTick runs one tick of the loop: each liquidating account, in
+// ascending id order, takes a step. The per-market capacity resets first.
+func (e *Engine) liquidationTick() {
+	for i := range e.markets {
+		e.markets[i].liqUsed = 0
+	}
+	e.ticking = append(e.ticking[:0], e.liquidating...) // steps may end liquidations
+	for _, id := range e.ticking {
+		if e.accounts[id].liquidating {
+			e.liquidationStep(id, false)
+		}
+	}
+	if len(e.liquidating) == 0 {
+		e.nextLiqTick = 0
+	} else {
+		e.nextLiqTick += e.cfg.Liquidation.TickMs
+	}
+}
+
+// liquidationStep is one step of an account's liquidation under the
+// backpack preset: healthy again → end; MF < ACMF → backstop (stage 2, then
+// ADL for what it cannot place); otherwise, with probability p (always on
+// the first step), a stage-1 book order per position until MMR < 100%.
+func (e *Engine) liquidationStep(id AccountID, first bool) {
+	r := e.marginOf(id, nil)
+	if e.settledOrHealthy(id, &r) {
+		return
+	}
+	lq := &e.cfg.Liquidation
+	if r.BelowAutoClose(lq.ACMFDivisor, lq.ACMFOffset) {
+		e.backstopStage(id)
+		r = e.marginOf(id, nil)
+		e.settledOrHealthy(id, &r)
+		return
+	}
+	if !first && !e.coin(lq.Probability) {
+		return
+	}
+	a := &e.accounts[id]
+	for i := 0; i < len(a.positions); i++ {
+		if a.positions[i].qty == 0 {
+			continue
+		}
+		e.bookLiquidate(id, i)
+		if r = e.marginOf(id, nil); !r.Liquidatable() {
+			e.endLiquidation(id)
+			return
+		}
+	}
+}
+
+// settledOrHealthy ends the liquidation when MMR < 100%, or when the account
+// holds no position any more (a deficit left then is paid by the insurance
+// fund if it can). It reports whether the liquidation ended.
+func (e *Engine) settledOrHealthy(id AccountID, r *risk.Account) bool {
+	if !e.accounts[id].hasPosition() {
+		if r.NetEquity < 0 {
+			e.coverDeficit(id, -r.NetEquity)
+		}
+		e.endLiquidation(id)
+		return true
+	}
+	if !r.Liquidatable() {
+		e.endLiquidation(id)
+		return true
+	}
+	return false
+}
+
+// coin draws from the seeded generator: true with probability p (fixed.Rate).
+func (e *Engine) coin(p int64) bool {
+	if p >= fixed.RateScale {
+		return true
+	}
+	return int64(e.rng.Uint64()%uint64(fixed.RateScale)) < p //nolint:gosec // RateScale < 2^63
+}
+
+// bankruptcyTicks returns the bankruptcy price of an account's position slot
+// i, everything else held at the mark (risk.BankruptcyPrice), rounded against
+// the trader; ok=false when the position has none in range.
+func (e *Engine) bankruptcyTicks(id AccountID, i int) (int64, bool) {
+	p := &e.accounts[id].positions[i]
+	m := &e.markets[p.market]
+	r := e.marginOf(id, nil)
+	value, err := m.valueAt(p.qty, m.mark, fixed.Floor)
+	if err != nil {
+		return 0, false
+	}
+	t, ok, err := risk.BankruptcyPrice(risk.PriceInputs{
+		Qty: p.qty, OtherEquity: r.NetEquity - value,
+		NotionalNum: m.cfg.NotionalNum, NotionalDen: m.cfg.NotionalDen, TickSize: m.cfg.TickSize,
+	})
+	return t, ok && err == nil
+}
+
+// markTicks returns the mark rounded to a tick in direction r.
+func (m *market) markTicks(r fixed.Rounding) int64 { return max(1, m.priceTicks(m.mark, r)) }
+
+// lotNotional returns the settlement notional of one lot at the mark (Ceil).
+func (m *market) lotNotional() int64 {
+	v, _ := m.valueAt(1, m.mark, fixed.Ceil)
+	return max(v, 1)
+}
