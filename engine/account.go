@@ -67,6 +67,11 @@ func (e *Engine) deposit(c *Command) *Error {
 		return errorf(CodeInvalidQuantity, "deposit: %v", err)
 	}
 	e.emitBalance(c.Account, c.Asset, c.Amount, SourceDeposit, c.Account, 0)
+	if e.accounts[c.Account].liquidating {
+		if r := e.marginOf(c.Account, nil); !r.Liquidatable() {
+			e.endLiquidation(c.Account) // a top-up that restores MMR < 100% stops it
+		}
+	}
 	return nil
 }
 

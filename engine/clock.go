@@ -40,6 +40,11 @@ func (e *Engine) startTimers() {
 		m.nextSample = e.now + f.SampleMs
 		m.nextFund = (e.now/f.IntervalMs + 1) * f.IntervalMs
 	}
+	tick := e.cfg.Liquidation.TickMs
+	e.nextSweep = e.now + sweepEvery*tick
+	if e.nextLiqTick != 0 {
+		e.nextLiqTick = e.now + tick
+	}
 }
 
 // nextTimer returns the earliest time a timer is due (MaxInt64: none).
@@ -54,10 +59,17 @@ func (e *Engine) nextTimer() int64 {
 			next = min(next, m.nextFund)
 		}
 	}
+	if e.nextLiqTick > 0 {
+		next = min(next, e.nextLiqTick)
+	}
+	if e.nextSweep > 0 {
+		next = min(next, e.nextSweep)
+	}
 	return next
 }
 
-// runTimers runs what is due at t: for each market, the sample, then funding.
+// runTimers runs what is due at t: for each market, the sample, then
+// funding; then the liquidation tick; then the full liquidation sweep.
 func (e *Engine) runTimers(t int64) {
 	for i := range e.markets {
 		m := &e.markets[i]
@@ -75,5 +87,12 @@ func (e *Engine) runTimers(t int64) {
 			}
 			m.nextFund += m.cfg.Funding.IntervalMs
 		}
+	}
+	if e.nextLiqTick == t {
+		e.liquidationTick()
+	}
+	if e.nextSweep == t {
+		e.sweep()
+		e.nextSweep += sweepEvery * e.cfg.Liquidation.TickMs
 	}
 }

@@ -65,6 +65,7 @@ func (e *Engine) settleFunding(m *market) {
 			}
 		}
 	}
+	e.scanMarket(m) // payers' equity fell
 }
 
 // fundingAmounts fills e.payments with each holder's payment (payers rounded

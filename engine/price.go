@@ -28,23 +28,27 @@ func (e *Engine) setIndexPrice(c *Command) *Error {
 	ev := e.emit(EvIndexPrice)
 	ev.Asset, ev.Value = c.Asset, c.Amount
 	for i := range e.markets {
-		if e.markets[i].cfg.Base == c.Asset {
-			e.updateMark(&e.markets[i])
-			e.checkTriggers(&e.markets[i])
+		if m := &e.markets[i]; m.cfg.Base == c.Asset {
+			moved := e.updateMark(m)
+			e.checkTriggers(m)
+			if moved && m.perp() {
+				e.scanMarket(m)
+			}
 		}
 	}
 	return nil
 }
 
-// updateMark recomputes a market's mark and reports it if it moved.
+// updateMark recomputes a market's mark, reports it if it moved and returns
+// whether it did.
 //
 // Perpetuals: mark = index + smoothed basis, clamped to index × (1 ± band)
 // (DESIGN.md §5); the clamp's bounds round inward (lower Ceil, upper Floor)
 // so the mark never leaves the band. Spot: mark = index.
-func (e *Engine) updateMark(m *market) {
+func (e *Engine) updateMark(m *market) bool {
 	idx := e.index[m.cfg.Base]
 	if idx == 0 {
-		return
+		return false
 	}
 	mark := idx
 	if m.perp() {
@@ -53,14 +57,16 @@ func (e *Engine) updateMark(m *market) {
 		mark = fixed.Clamp(idx+m.basis, lo, hi)
 	}
 	if mark == m.mark {
-		return
+		return false
 	}
 	m.mark = mark
 	ev := e.emit(EvMarkPrice)
 	ev.Market, ev.Value = m.id, mark
+	return true
 }
 
-// sampleBasis folds one basis sample into the smoothed basis: an EWMA with
+// sampleBasis folds one basis sample into the smoothed basis, and scans the
+// market for liquidations if the mark moved: an EWMA with
 // weight SampleMs / BasisWindowMs. The sample is mid − index when the book is
 // two-sided and 0 otherwise, so with no book an index move reaches the mark at
 // once. The EWMA step rounds toward −∞ (Floor); it moves no money itself.
@@ -78,7 +84,9 @@ func (e *Engine) sampleBasis(m *market) {
 	}
 	step, _ := fixed.MulDiv(sample-m.basis, m.cfg.Funding.SampleMs, m.cfg.Mark.BasisWindowMs, fixed.Floor)
 	m.basis += step
-	e.updateMark(m)
+	if e.updateMark(m) {
+		e.scanMarket(m)
+	}
 }
 
 // samplePremium records (mark − index) / index for the funding interval,
