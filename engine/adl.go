@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/waterfallrisk/waterfall/engine/config"
 	"github.com/waterfallrisk/waterfall/engine/fixed"
 	"github.com/waterfallrisk/waterfall/engine/liquidation"
 	"github.com/waterfallrisk/waterfall/engine/risk"
@@ -105,3 +106,35 @@ func (e *Engine) hedged(acct AccountID, m *market, qty int64) bool {
 	base := e.ledger.Balance(uint32(acct), int(m.cfg.Base))
 	return (qty < 0 && base > 0) || (qty > 0 && base < 0)
 }
+
+// ADLLight is one position's ADL indicator.
+type ADLLight struct {
+	Account AccountID
+	Hedge   int8 // the position slot: 0 one-way, +1 hedge long, −1 hedge short
+	Lights  int  // 1–5: the quintile of its rank, 5 first in line
+}
+
+// ADLIndicators returns the ADL indicator of every position in a perpetual
+// market (formulas.md §5): shorts ranked as ADL would rank them against a
+// bankrupt long, then longs against a bankrupt short, each by the same
+// scores and passes ADL uses, lit 1–5 by quintile. It costs a sort of the
+// market's holders: callers that show it often should cache it per mark.
+func (e *Engine) ADLIndicators(mid config.MarketID) []ADLLight {
+	m := &e.markets[mid]
+	var out []ADLLight
+	for _, againstLong := range []bool{true, false} {
+		cands, slots := e.adlCandidates(noAccount, m, againstLong)
+		ranked := liquidation.Rank(cands, nil)
+		for r, k := range ranked {
+			s := slots[k]
+			out = append(out, ADLLight{
+				Account: s.account, Hedge: e.accounts[s.account].positions[s.slot].hedge,
+				Lights: liquidation.Indicator(r, len(ranked)),
+			})
+		}
+	}
+	return out
+}
+
+// noAccount is an AccountID no account has.
+const noAccount = AccountID(1<<32 - 1)

@@ -82,7 +82,7 @@ func (e *Engine) runTimers(t int64) {
 			m.nextSample += m.cfg.Funding.SampleMs
 		}
 		if m.nextFund == t {
-			if m.perp() {
+			if m.perp() && !m.closed {
 				e.settleFunding(m)
 			}
 			m.nextFund += m.cfg.Funding.IntervalMs

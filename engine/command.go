@@ -24,12 +24,17 @@ const (
 	CmdSetMarginMode
 	CmdSetLeverageLimit
 	CmdRegisterBackstop
+	CmdCloseMarket
+
+	// CmdKinds is one past the last command kind: kinds ≥ CmdKinds are
+	// unknown and refused.
+	CmdKinds
 )
 
 var commandNames = [...]string{
 	"none", "create-account", "deposit", "withdraw", "place-order", "move-order",
 	"cancel-order", "cancel-all", "set-index-price", "advance-time",
-	"set-position-mode", "set-margin-mode", "set-leverage-limit", "register-backstop",
+	"set-position-mode", "set-margin-mode", "set-leverage-limit", "register-backstop", "close-market",
 }
 
 func (k CommandKind) String() string {

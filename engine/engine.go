@@ -145,6 +145,8 @@ func (e *Engine) apply(c *Command) *Error {
 		return e.setLeverageLimit(c)
 	case CmdRegisterBackstop:
 		return e.registerBackstop(c)
+	case CmdCloseMarket:
+		return e.closeMarket(c)
 	}
 	return errorf(CodeInvalidClientRequest, "unknown command kind %d", c.Kind)
 }

@@ -16,10 +16,11 @@ const (
 	EvMarkPrice                 // a mark price changed
 	EvFundingRate               // a funding interval closed at this rate
 	EvLiquidation               // an account entered a liquidation stage, or left liquidation
+	EvMarketClosed              // the operator closed a market: book cancelled, positions settled
 )
 
 var eventNames = [...]string{"", "accountCreated", "accountSettings", "order", "trade",
-	"position", "balance", "indexPrice", "markPrice", "fundingRate", "liquidation"}
+	"position", "balance", "indexPrice", "markPrice", "fundingRate", "liquidation", "marketClosed"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {

@@ -112,3 +112,27 @@ func TestGapThroughAutoCloseGoesToBackstopThenADL(t *testing.T) {
 		}
 	}
 }
+
+// The ADL indicator lights positions by quintile of the ADL ranking
+// (formulas.md §5): the more profitable and leveraged short is first in line.
+func TestADLIndicatorRanksProfitAndLeverage(t *testing.T) {
+	e, ids := newTestEngine(t, 3)
+	perp, _ := e.Config().MarketBySymbol("BTC_USDC_PERP")
+	btc, _ := e.Config().AssetBySymbol("BTC")
+	usdc, _ := e.Config().AssetBySymbol("USDC")
+	// ids[1] shorts 10x the notional of ids[2] on the same equity: both profit
+	// 2% when the price falls, ids[1] at ten times the effective leverage.
+	apply(t, e, Command{Kind: CmdWithdraw, Account: ids[1], Asset: usdc, Amount: 90_000_000_000})
+	apply(t, e, Command{Kind: CmdWithdraw, Account: ids[2], Asset: usdc, Amount: 90_000_000_000})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: ids[0], Market: perp, Side: Bid, Type: Limit, Price: 1_000_000, Quantity: 11_000})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: ids[1], Market: perp, Side: Ask, Type: Market, Quantity: 10_000})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: ids[2], Market: perp, Side: Ask, Type: Market, Quantity: 1_000})
+	apply(t, e, Command{Kind: CmdSetIndexPrice, Asset: btc, Amount: 99_900 * fixed.PriceScale})
+	lights := map[AccountID]int{}
+	for _, l := range e.ADLIndicators(perp) {
+		lights[l.Account] = l.Lights
+	}
+	if lights[ids[1]] != 5 || lights[ids[2]] >= lights[ids[1]] {
+		t.Fatalf("lights %v: want the 10x short at 5, ahead of the 1x short", lights)
+	}
+}

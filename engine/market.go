@@ -27,6 +27,7 @@ type market struct {
 	triggers        []int32   // pending trigger orders (slab refs), oldest first
 	oiLong, oiShort int64     // lots held long and short (equal at rest)
 	liqUsed         int64     // liquidation notional filled this liquidation tick
+	closed          bool      // closed by the operator: no orders, no funding
 	holders         []holding // positions in this market, for funding
 }
 

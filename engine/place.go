@@ -76,6 +76,9 @@ func (e *Engine) validateOrderReplacing(c *Command, old *order, oldLeft int64) (
 	if e.index[m.cfg.Base] == 0 {
 		return intent{}, errorf(CodeTradingPaused, "%s has no index price yet", m.cfg.Symbol)
 	}
+	if m.closed {
+		return intent{}, errorf(CodeTradingPaused, "%s is closed", m.cfg.Symbol)
+	}
 	if a.liquidating && !c.ReduceOnly && !closesHedge(c) {
 		return intent{}, errorf(CodeAccountLiquidating, "account %d is being liquidated: only reduce-only orders are accepted", c.Account)
 	}

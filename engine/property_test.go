@@ -1195,7 +1195,7 @@ func (g *gen) command() (engine.Command, bool) {
 	case k < 98:
 		return g.marginMode()
 	case k < 99 && g.chance(50, "unknown kind"):
-		kinds := []engine.CommandKind{engine.CmdNone, engine.CmdRegisterBackstop + 1, 200, 255}
+		kinds := []engine.CommandKind{engine.CmdNone, engine.CmdKinds, 200, 255}
 		acct, _ := g.account()
 		return engine.Command{Kind: kinds[g.pick(len(kinds), "unknown kind value")], Account: acct, Amount: 1}, true
 	default:

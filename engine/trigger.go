@@ -30,6 +30,9 @@ func (e *Engine) placeTrigger(c *Command) *Error {
 	if e.index[m.cfg.Base] == 0 {
 		return errorf(CodeTradingPaused, "%s has no index price yet", m.cfg.Symbol)
 	}
+	if m.closed {
+		return errorf(CodeTradingPaused, "%s is closed", m.cfg.Symbol)
+	}
 	if a.liquidating {
 		return errorf(CodeAccountLiquidating, "account %d is being liquidated", c.Account)
 	}
