@@ -21,21 +21,11 @@ func apply(t testing.TB, e *Engine, c Command) []Event {
 }
 
 func TestTradeCycleConservesValue(t *testing.T) {
-	cfg := config.Default()
-	e, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	btc, _ := cfg.AssetBySymbol("BTC")
-	usdc, _ := cfg.AssetBySymbol("USDC")
-	perp, _ := cfg.MarketBySymbol("BTC_USDC_PERP")
-	apply(t, e, Command{Kind: CmdAdvanceTime, Amount: 1_700_000_000_000})
-	alice, bob := e.FirstUser(), e.FirstUser()+1
-	apply(t, e, Command{Kind: CmdCreateAccount})
-	apply(t, e, Command{Kind: CmdCreateAccount})
-	apply(t, e, Command{Kind: CmdDeposit, Account: alice, Asset: usdc, Amount: 100_000_000_000})
-	apply(t, e, Command{Kind: CmdDeposit, Account: bob, Asset: usdc, Amount: 100_000_000_000})
-	apply(t, e, Command{Kind: CmdSetIndexPrice, Asset: btc, Amount: 100_000 * fixed.PriceScale})
+	e, ids := newTestEngine(t, 2)
+	alice, bob := ids[0], ids[1]
+	btc, _ := e.Config().AssetBySymbol("BTC")
+	usdc, _ := e.Config().AssetBySymbol("USDC")
+	perp, _ := e.Config().MarketBySymbol("BTC_USDC_PERP")
 	// alice bids 1 BTC (10,000 lots) at 100,000 (1,000,000 ticks); bob sells into it.
 	apply(t, e, Command{Kind: CmdPlaceOrder, Account: alice, Market: perp, Side: Bid, Type: Limit, Price: 1_000_000, Quantity: 10_000})
 	apply(t, e, Command{Kind: CmdPlaceOrder, Account: bob, Market: perp, Side: Ask, Type: Market, Quantity: 10_000})

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"slices"
 )
 
@@ -101,23 +102,13 @@ func (e *Engine) checkTriggers(m *market) {
 		if len(due) == 0 {
 			return
 		}
-		slices.SortFunc(due, func(a, b int32) int { return compareIDs(e.orders[a].id, e.orders[b].id) })
+		slices.SortFunc(due, func(a, b int32) int { return cmp.Compare(e.orders[a].id, e.orders[b].id) })
 		for _, ref := range due {
 			if e.orders[ref].pending {
 				e.fireTrigger(ref)
 			}
 		}
 	}
-}
-
-func compareIDs(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (e *Engine) triggerDue(m *market, o *order) bool {

@@ -23,14 +23,8 @@ import "github.com/waterfallrisk/waterfall/engine/config"
 // Errors: ErrNegativeNotional, ErrDecimals, ErrUnknownKind (including a
 // market whose IMF and MMF kinds differ), fixed.ErrOverflow.
 func Requirements(m *config.Market, exposureNotional, positionNotional int64, settlementDecimals int, userBase int64) (initial, maintenance int64, err error) {
-	if err := checkInputs(exposureNotional, settlementDecimals); err != nil {
+	if err := checkMarketInputs(m, exposureNotional, positionNotional, settlementDecimals); err != nil {
 		return 0, 0, err
-	}
-	if positionNotional < 0 {
-		return 0, 0, ErrNegativeNotional
-	}
-	if m.IMF.Kind != m.MMF.Kind {
-		return 0, 0, ErrUnknownKind
 	}
 	if m.IMF.Kind == config.MarginBrackets {
 		return BracketRequirements(&m.RiskLimits, exposureNotional, positionNotional, userBase)
@@ -54,14 +48,8 @@ func Requirements(m *config.Market, exposureNotional, positionNotional int64, se
 // the MMF at the position notional, by Fraction for sqrt functions and by
 // BracketFractions for a table. Arguments and errors as Requirements.
 func MarketFractions(m *config.Market, exposureNotional, positionNotional int64, settlementDecimals int, userBase int64) (imf, mmf int64, err error) {
-	if err := checkInputs(exposureNotional, settlementDecimals); err != nil {
+	if err := checkMarketInputs(m, exposureNotional, positionNotional, settlementDecimals); err != nil {
 		return 0, 0, err
-	}
-	if positionNotional < 0 {
-		return 0, 0, ErrNegativeNotional
-	}
-	if m.IMF.Kind != m.MMF.Kind {
-		return 0, 0, ErrUnknownKind
 	}
 	if m.IMF.Kind == config.MarginBrackets {
 		return BracketFractions(&m.RiskLimits, exposureNotional, positionNotional, userBase)
@@ -82,4 +70,19 @@ func sqrtFractions(m *config.Market, exposure, position int64, decimals int, use
 		return 0, 0, err
 	}
 	return imf, mmf, nil
+}
+
+// checkMarketInputs validates the arguments Requirements and MarketFractions
+// share.
+func checkMarketInputs(m *config.Market, exposureNotional, positionNotional int64, settlementDecimals int) error {
+	if err := checkInputs(exposureNotional, settlementDecimals); err != nil {
+		return err
+	}
+	if positionNotional < 0 {
+		return ErrNegativeNotional
+	}
+	if m.IMF.Kind != m.MMF.Kind {
+		return ErrUnknownKind
+	}
+	return nil
 }
