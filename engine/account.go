@@ -173,6 +173,16 @@ func (a *account) hasPosition() bool {
 	return false
 }
 
+// hasCrossPosition reports a non-zero cross-margin position.
+func (a *account) hasCrossPosition() bool {
+	for i := range a.positions {
+		if a.positions[i].qty != 0 && !a.positions[i].isolated {
+			return true
+		}
+	}
+	return false
+}
+
 func (a *account) hasExposure() bool { return a.hasPosition() || a.openOrders > 0 }
 
 func (e *Engine) emitSettings(id AccountID) {

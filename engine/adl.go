@@ -13,7 +13,7 @@ func (e *Engine) adlAll(id AccountID) {
 	e.setStage(id, StageADL)
 	a := &e.accounts[id]
 	for i := 0; i < len(a.positions); i++ {
-		if a.positions[i].qty != 0 {
+		if a.positions[i].qty != 0 && !a.positions[i].isolated {
 			e.adlPosition(id, i)
 		}
 	}
@@ -79,6 +79,9 @@ func (e *Engine) adlCandidates(bankrupt AccountID, m *market, againstLong bool) 
 // that cannot be valued ranks as an unbounded score, first in line.
 func (e *Engine) adlScore(acct AccountID, m *market, p *position) liquidation.Score {
 	r := e.marginOf(acct, nil)
+	if p.isolated { // effective leverage over the position's own equity
+		r = e.isolatedOf(acct, e.slot(acct, p.market, p.hedge, false))
+	}
 	value, err1 := m.valueAt(p.qty, m.mark, fixed.Floor)
 	notional, err2 := m.valueAt(abs(p.qty), m.mark, fixed.Ceil)
 	_, mm, err3 := risk.Requirements(m.cfg, notional, notional, e.cfg.Assets[e.settle].Decimals, 0)

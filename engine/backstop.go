@@ -59,12 +59,12 @@ func (e *Engine) backstopStage(id AccountID) {
 	}
 	a := &e.accounts[id]
 	for i := 0; i < len(a.positions); i++ {
-		if a.positions[i].qty != 0 {
+		if a.positions[i].qty != 0 && !a.positions[i].isolated {
 			e.backstopPosition(id, i)
 		}
 	}
 	e.settleBackstopEquity(id)
-	if a.hasPosition() {
+	if a.hasCrossPosition() {
 		e.adlAll(id)
 	}
 }
@@ -74,7 +74,9 @@ func (e *Engine) backstopStage(id AccountID) {
 func (e *Engine) backstopSlack(id AccountID) int64 {
 	var s int64
 	for _, p := range e.accounts[id].positions {
-		s += abs(p.qty) * e.markets[p.market].lotTick
+		if !p.isolated {
+			s += abs(p.qty) * e.markets[p.market].lotTick
+		}
 	}
 	return s
 }

@@ -25,6 +25,7 @@ const (
 	CmdSetLeverageLimit
 	CmdRegisterBackstop
 	CmdCloseMarket
+	CmdAdjustMargin
 
 	// CmdKinds is one past the last command kind: kinds ≥ CmdKinds are
 	// unknown and refused.
@@ -34,7 +35,7 @@ const (
 var commandNames = [...]string{
 	"none", "create-account", "deposit", "withdraw", "place-order", "move-order",
 	"cancel-order", "cancel-all", "set-index-price", "advance-time",
-	"set-position-mode", "set-margin-mode", "set-leverage-limit", "register-backstop", "close-market",
+	"set-position-mode", "set-margin-mode", "set-leverage-limit", "register-backstop", "close-market", "adjust-margin",
 }
 
 func (k CommandKind) String() string {
@@ -201,7 +202,10 @@ type Command struct {
 	// MinEquity the net equity it must keep.
 	MinEquity int64
 
-	// SetPositionMode / SetMarginMode.
+	// SetPositionMode / SetMarginMode. PlaceOrder: MarginMode Isolated opens
+	// an isolated position (an account in Isolated mode always does).
+	// AdjustMargin: Amount (signed) moves margin into or out of an isolated
+	// position.
 	PositionMode PositionMode
 	MarginMode   MarginMode
 }

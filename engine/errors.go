@@ -20,6 +20,7 @@ const (
 	CodeAccountLiquidating   Code = "ACCOUNT_LIQUIDATING"
 	CodePositionLimit        Code = "POSITION_LIMIT"
 	CodeResourceNotFound     Code = "RESOURCE_NOT_FOUND"
+	CodeInvalidPositionID    Code = "INVALID_POSITION_ID"
 	CodeTradingPaused        Code = "TRADING_PAUSED"
 	CodePreconditionFailed   Code = "PRECONDITION_FAILED"
 	CodeServerError          Code = "SERVER_ERROR"

@@ -210,4 +210,8 @@ type Event struct {
 
 	// EvLiquidation: the stage entered; StageNone when the liquidation ended.
 	Stage LiquidationStage
+	// EvLiquidation, EvPosition: an isolated position (Market, PositionSide).
+	Isolated bool
+	// EvPosition: an isolated position's margin, settlement units.
+	Margin int64
 }

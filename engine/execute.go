@@ -16,6 +16,7 @@ func (e *Engine) execute(c *Command, in *intent, origin Origin) {
 		market: in.m.id, side: c.Side, typ: c.Type, tif: c.TimeInForce, stp: c.STP,
 		postOnly: c.PostOnly, reduceOnly: in.closing, price: c.Price, quantity: in.qty,
 		prev: -1, next: -1, origin: origin, createdTime: e.now, slot: in.hedge, quoteQty: c.QuoteQty,
+		isolated: in.isolated,
 	}
 	e.nextOrderID++
 	e.launch(ref, in, origin)

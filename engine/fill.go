@@ -17,16 +17,24 @@ func (e *Engine) applyFill(m *market, takerRef int32, f *book.Fill) {
 	takerFee := fee(q, m.cfg.TakerFee)
 	makerFee := fee(q, m.cfg.MakerFee)
 	if m.perp() {
-		liquidating := taker.origin == OriginLiquidation
-		if liquidating {
-			takerFee = 0 // the liquidation fee replaces the taker fee
+		switch {
+		case taker.origin != OriginLiquidation:
+			e.settlePerp(m, taker, f.Qty, q, takerFee, AccountFees, SourceTradingFees)
+		case taker.isolated:
+			// An isolated position pays the liquidation fee from its own
+			// margin, before what is left of it returns to the account.
+			takerFee = e.isolatedLiquidationFee(taker, m, f.Qty, q)
+			e.settlePerp(m, taker, f.Qty, q, takerFee, AccountInsurance, SourceLiquidationFee)
+		default:
+			// The liquidation fee replaces the taker fee, capped at the
+			// account's equity after the fill.
+			e.settlePerp(m, taker, f.Qty, q, 0, AccountFees, SourceTradingFees)
+			takerFee = e.liquidationFee(taker, m, q)
 		}
-		e.settlePerp(m, taker, f.Qty, q, takerFee)
-		if liquidating {
-			takerFee = e.liquidationFee(taker.account, m, q)
+		if taker.origin == OriginLiquidation {
 			m.liqUsed += q
 		}
-		e.settlePerp(m, maker, f.Qty, q, makerFee)
+		e.settlePerp(m, maker, f.Qty, q, makerFee, AccountFees, SourceTradingFees)
 	} else {
 		takerFee, makerFee = e.settleSpot(m, taker, maker, f.Qty, q)
 	}
@@ -57,20 +65,24 @@ func fee(q, rate int64) int64 {
 }
 
 // settlePerp applies a perpetual fill to one side's position: realized PnL
-// from or to the market's clearing account, the fee to the fee account.
-func (e *Engine) settlePerp(m *market, o *order, lots, q, fee int64) {
+// from or to the market's clearing account, the fee to feeTo (the fee
+// account, or the insurance fund for a liquidation fee).
+func (e *Engine) settlePerp(m *market, o *order, lots, q, fee int64, feeTo AccountID, src Source) {
 	dq, dQ := lots, q
 	if o.side == Ask {
 		dq, dQ = -lots, -q
 	}
-	i := e.slot(o.account, m.id, o.slot, true)
+	i := e.slotFor(o)
 	p := &e.accounts[o.account].positions[i]
 	before := p.qty
 	pnl, _ := p.trade(dq, dQ) // bounded by validateOrder
 	p.fees += fee
+	if p.isolated {
+		e.moveIsolatedMargin(m, p, before, pnl-fee)
+	}
 	e.trackOpenInterest(m, o.account, i, before)
 	_ = e.transfer(m.clearing, o.account, e.settle, pnl, SourceRealizePnl, m.id)
-	_ = e.transfer(o.account, AccountFees, e.settle, fee, SourceTradingFees, m.id)
+	_ = e.transfer(o.account, feeTo, e.settle, fee, src, m.id)
 	e.emitPosition(o.account, i, before)
 	e.releaseSlot(o.account, i)
 	e.ensureLocksCovered(o.account)
@@ -108,6 +120,7 @@ func (e *Engine) emitPosition(acct AccountID, i int, before int64) {
 	ev.PositionSide = sideOfSlot(p.hedge)
 	ev.NetQuantity, ev.EntryCost = p.qty, p.cost
 	ev.RealizedPnl, ev.FundingPaid, ev.Fee = p.realized, p.funding, p.fees
+	ev.Isolated, ev.Margin = p.isolated, p.margin
 }
 
 // settleSpot exchanges base for quote between the two sides of a spot fill.

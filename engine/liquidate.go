@@ -28,10 +28,13 @@ const sweepEvery = 10
 // scanMarket finds the accounts holding a position in m that became
 // liquidatable, after m's mark moved, and starts their liquidation.
 func (e *Engine) scanMarket(m *market) {
-	e.scan = e.scan[:0]
+	e.scan, e.isoScan = e.scan[:0], e.isoScan[:0]
 	for _, h := range m.holders {
 		a := &e.accounts[h.account]
-		if !a.liquidating && !a.system {
+		switch p := &a.positions[h.slot]; {
+		case p.isolated:
+			e.isoScan = append(e.isoScan, isoRef{h.account, p.market, p.hedge})
+		case !a.liquidating && !a.system:
 			e.scan = append(e.scan, h.account)
 		}
 	}
@@ -40,9 +43,15 @@ func (e *Engine) scanMarket(m *market) {
 
 // sweep checks every user account: the full recompute behind the scans.
 func (e *Engine) sweep() {
-	e.scan = e.scan[:0]
+	e.scan, e.isoScan = e.scan[:0], e.isoScan[:0]
 	for id := e.firstUser; int(id) < len(e.accounts); id++ {
-		if a := &e.accounts[id]; !a.liquidating && a.hasPosition() {
+		a := &e.accounts[id]
+		for _, p := range a.positions {
+			if p.isolated && p.qty != 0 {
+				e.isoScan = append(e.isoScan, isoRef{id, p.market, p.hedge})
+			}
+		}
+		if !a.liquidating && a.hasCrossPosition() {
 			e.scan = append(e.scan, id)
 		}
 	}
@@ -64,6 +73,9 @@ func (e *Engine) startFound() {
 	found := e.scan[:n]
 	for i := 0; i < len(found); i++ {
 		e.startLiquidation(found[i])
+	}
+	for _, r := range e.isoScan {
+		e.liquidateIsolated(r)
 	}
 }
 
@@ -146,10 +158,10 @@ func (e *Engine) liquidationStep(id AccountID, first bool) {
 	}
 	a := &e.accounts[id]
 	for i := 0; i < len(a.positions); i++ {
-		if a.positions[i].qty == 0 {
+		if a.positions[i].qty == 0 || a.positions[i].isolated {
 			continue
 		}
-		e.bookLiquidate(id, i)
+		e.bookLiquidate(id, i, false)
 		if r = e.marginOf(id, nil); !r.Liquidatable() {
 			e.endLiquidation(id)
 			return
@@ -158,10 +170,10 @@ func (e *Engine) liquidationStep(id AccountID, first bool) {
 }
 
 // settledOrHealthy ends the liquidation when MMR < 100%, or when the account
-// holds no position any more (a deficit left then is paid by the insurance
+// holds no cross position any more (a deficit left then is paid by the insurance
 // fund if it can). It reports whether the liquidation ended.
 func (e *Engine) settledOrHealthy(id AccountID, r *risk.Account) bool {
-	if !e.accounts[id].hasPosition() {
+	if !e.accounts[id].hasCrossPosition() {
 		if r.NetEquity < 0 {
 			e.coverDeficit(id, -r.NetEquity)
 		}
@@ -189,13 +201,17 @@ func (e *Engine) coin(p int64) bool {
 func (e *Engine) bankruptcyTicks(id AccountID, i int) (int64, bool) {
 	p := &e.accounts[id].positions[i]
 	m := &e.markets[p.market]
-	r := e.marginOf(id, nil)
 	value, err := m.valueAt(p.qty, m.mark, fixed.Floor)
 	if err != nil {
 		return 0, false
 	}
+	other := p.margin - p.cost // isolated: the position's own margin
+	if !p.isolated {
+		r := e.marginOf(id, nil)
+		other = r.NetEquity - value
+	}
 	t, ok, err := risk.BankruptcyPrice(risk.PriceInputs{
-		Qty: p.qty, OtherEquity: r.NetEquity - value,
+		Qty: p.qty, OtherEquity: other,
 		NotionalNum: m.cfg.NotionalNum, NotionalDen: m.cfg.NotionalDen, TickSize: m.cfg.TickSize,
 	})
 	return t, ok && err == nil

@@ -49,7 +49,13 @@ func (e *Engine) evaluate(id AccountID, w *whatIf) (risk.Account, error) {
 				asks += w.lots
 			}
 		}
-		if err := e.addPosition(&r, a, p.market, p.qty, p.cost, bids, asks); err != nil {
+		var err error
+		if p.isolated {
+			err = e.addIsolated(&r, a, p, bids, asks)
+		} else {
+			err = e.addPosition(&r, a, p.market, p.qty, p.cost, bids, asks)
+		}
+		if err != nil {
 			return r, err
 		}
 	}

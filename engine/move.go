@@ -27,6 +27,7 @@ func (e *Engine) moveOrder(c *Command) *Error {
 		Kind: CmdPlaceOrder, Account: o.account, Market: o.market, Side: o.side, Type: Limit,
 		TimeInForce: GTC, STP: o.stp, PostOnly: o.postOnly, ReduceOnly: o.reduceOnly,
 		Price: c.Price, Quantity: qty, ClientID: o.clientID, PositionSide: sideOfSlot(o.slot),
+		MarginMode: marginModeOf(o.isolated),
 	}
 	in, err := e.validateMove(&place, ref, left)
 	if err != nil {
@@ -55,6 +56,14 @@ func (e *Engine) validateMove(place *Command, ref int32, left int64) (intent, *E
 		return intent{}, errorf(CodeInvalidOrder, "a pending trigger order cannot be moved: cancel it and place it again")
 	}
 	return e.validateOrderReplacing(place, &e.orders[ref], left)
+}
+
+// marginModeOf is the margin mode of an isolated flag.
+func marginModeOf(isolated bool) MarginMode {
+	if isolated {
+		return Isolated
+	}
+	return Cross
 }
 
 // sideOfSlot is the position side of a slot key.

@@ -31,10 +31,10 @@ func (e *Engine) offBookSide(m *market, acct AccountID, hedge int8, side Side, l
 		prev: -1, next: -1, origin: origin, createdTime: e.now,
 	}
 	e.nextOrderID++
-	e.settlePerp(m, o, lots, q, 0)
+	e.settlePerp(m, o, lots, q, 0, AccountFees, SourceTradingFees)
 	var f int64
 	if liquidated && origin == OriginBackstop {
-		f = e.liquidationFee(acct, m, q)
+		f = e.liquidationFee(o, m, q)
 	}
 	o.executed, o.executedQt = lots, q
 	ev := e.emitOrder(o, OrderFill, StatusFilled, origin)

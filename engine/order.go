@@ -14,6 +14,7 @@ type order struct {
 	account     AccountID
 	market      config.MarketID
 	slot        int8 // hedge side of the position slot it belongs to (0 one-way)
+	isolated    bool // trades an isolated-margin position
 	side        Side
 	typ         OrderType
 	tif         TimeInForce
@@ -101,7 +102,7 @@ func (e *Engine) addResting(o *order, lots int64) {
 	if !e.markets[o.market].perp() {
 		return
 	}
-	i := e.slot(o.account, o.market, o.slot, true)
+	i := e.slotFor(o)
 	p := &e.accounts[o.account].positions[i]
 	if o.side == Bid {
 		p.bids += lots

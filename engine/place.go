@@ -9,16 +9,45 @@ import (
 // intent is a validated order request: everything placeOrder decided before
 // it changes any state.
 type intent struct {
-	m       *market
-	account AccountID
-	qty     int64 // lots (for a quote-quantity market order: the cap)
-	taker   book.Taker
-	rests   bool   // a GTC limit order rests what it does not fill
-	lock    int64  // spot: balance reserved while resting (per the remainder)
-	old     *order // the order being moved, nil for a new one
-	oldLeft int64  // its remaining lots
-	hedge   int8   // position slot: 0 one-way, +1 hedge long, −1 hedge short
-	closing bool   // the order can only reduce its slot (reduce-only, or a hedge close)
+	m        *market
+	account  AccountID
+	qty      int64 // lots (for a quote-quantity market order: the cap)
+	taker    book.Taker
+	rests    bool   // a GTC limit order rests what it does not fill
+	lock     int64  // spot: balance reserved while resting (per the remainder)
+	old      *order // the order being moved, nil for a new one
+	oldLeft  int64  // its remaining lots
+	hedge    int8   // position slot: 0 one-way, +1 hedge long, −1 hedge short
+	isolated bool   // trades an isolated-margin position
+	closing  bool   // the order can only reduce its slot (reduce-only, or a hedge close)
+}
+
+// marginModeOf decides whether the order trades an isolated position: the
+// order asks for it, or the account's mode is Isolated. A position keeps the
+// mode it opened with: an order of the other mode for it is refused.
+func (e *Engine) marginModeOf(c *Command, a *account, m *market, in *intent) *Error {
+	if c.MarginMode > Isolated {
+		return errorf(CodeInvalidOrder, "unknown margin mode %d", c.MarginMode)
+	}
+	in.isolated = c.MarginMode == Isolated || a.marginMode == Isolated
+	if !m.perp() {
+		if c.MarginMode == Isolated {
+			return errorf(CodeInvalidOrder, "isolated margin applies to perpetual markets")
+		}
+		in.isolated = false
+		return nil
+	}
+	if i := e.slot(c.Account, c.Market, in.hedge, false); i >= 0 && a.positions[i].isolated != in.isolated {
+		return errorf(CodeInvalidOrder, "the %s position is %s; the order must be too", m.cfg.Symbol, modeName(a.positions[i].isolated))
+	}
+	return nil
+}
+
+func modeName(isolated bool) string {
+	if isolated {
+		return "isolated"
+	}
+	return "cross"
 }
 
 // positionSide resolves which position slot the order trades: in hedge mode
@@ -84,6 +113,9 @@ func (e *Engine) validateOrderReplacing(c *Command, old *order, oldLeft int64) (
 	}
 	in := intent{m: m, account: c.Account, old: old, oldLeft: oldLeft}
 	if err := e.positionSide(c, a, m, &in); err != nil {
+		return intent{}, err
+	}
+	if err := e.marginModeOf(c, a, m, &in); err != nil {
 		return intent{}, err
 	}
 	in.taker = book.Taker{Owner: uint32(c.Account), Side: c.Side, STP: c.STP, Caps: e}

@@ -19,6 +19,11 @@ type position struct {
 	bids     int64 // lots of resting buy orders
 	asks     int64 // lots of resting sell orders
 	holder   int32 // index in market.holders, -1 = not a holder (qty == 0)
+	// An isolated position (seed 003) carries its own margin: part of the
+	// account's settlement balance set aside for it, which cross margin does
+	// not count and its liquidation cannot exceed.
+	isolated bool
+	margin   int64 // settlement units
 }
 
 // slot returns the index of an account's slot for a market, creating it if
@@ -35,6 +40,16 @@ func (e *Engine) slot(id AccountID, m config.MarketID, hedge int8, create bool) 
 	}
 	a.positions = append(a.positions, position{market: m, hedge: hedge, holder: -1})
 	return len(a.positions) - 1
+}
+
+// slotFor returns the slot an order trades in, creating it with the
+// order's margin mode if the account holds nothing there yet.
+func (e *Engine) slotFor(o *order) int {
+	i := e.slot(o.account, o.market, o.slot, true)
+	if p := &e.accounts[o.account].positions[i]; p.qty == 0 && p.bids == 0 && p.asks == 0 {
+		p.isolated = o.isolated
+	}
+	return i
 }
 
 // releaseSlot drops a slot that holds nothing any more.

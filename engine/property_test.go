@@ -404,7 +404,9 @@ func (c *checker) foldEvents(cmd engine.Command, evs []engine.Event) error {
 				if err := c.checkFill(cmd, evs, i); err != nil {
 					return err
 				}
-				fees[ev.FeeAsset] += ev.Fee
+				if ev.FillType == engine.FillUser { // liquidation fees go to the insurance fund
+					fees[ev.FeeAsset] += ev.Fee
+				}
 				// A taker meets the best price first.
 				if last, ok := takerPrice[ev.OrderID]; ok && !ev.Maker &&
 					(ev.Side == engine.Bid && ev.FillPrice < last || ev.Side == engine.Ask && ev.FillPrice > last) {

@@ -42,6 +42,9 @@ func (e *Engine) placeTrigger(c *Command) *Error {
 	if err := e.positionSide(c, a, m, &in); err != nil {
 		return err
 	}
+	if err := e.marginModeOf(c, a, m, &in); err != nil {
+		return err
+	}
 	if err := e.sizeOrder(c, &in); err != nil {
 		return err
 	}
@@ -61,7 +64,7 @@ func (e *Engine) placeTrigger(c *Command) *Error {
 		slot: in.hedge, side: c.Side, typ: c.Type, tif: c.TimeInForce, stp: c.STP,
 		reduceOnly: c.ReduceOnly, price: c.Price, quantity: in.qty, prev: -1, next: -1,
 		origin: OriginUser, createdTime: e.now,
-		pending: true, trigger: c.TriggerPrice, triggerBy: c.TriggerBy,
+		pending: true, trigger: c.TriggerPrice, triggerBy: c.TriggerBy, isolated: in.isolated,
 	}
 	o.above = m.tickPrice(c.TriggerPrice) > e.reference(m, c.TriggerBy)
 	e.nextOrderID++
@@ -129,6 +132,7 @@ func (e *Engine) fireTrigger(ref int32) {
 		Kind: CmdPlaceOrder, Account: o.account, Market: o.market, Side: o.side, Type: o.typ,
 		TimeInForce: o.tif, STP: o.stp, ReduceOnly: o.reduceOnly, Price: o.price,
 		Quantity: o.quantity, ClientID: o.clientID, PositionSide: sideOfSlot(o.slot),
+		MarginMode: marginModeOf(o.isolated),
 	}
 	e.detachOrder(ref)
 	live := &e.orders[ref]

@@ -72,6 +72,9 @@ type PositionView struct {
 	// rounded toward zero (display values; 0 when flat).
 	EntryPrice     int64
 	BreakEvenPrice int64
+	// Isolated positions carry their own Margin (settlement units).
+	Isolated bool
+	Margin   int64
 }
 
 // Positions returns the account's position slots, in slot order.
@@ -88,6 +91,7 @@ func (e *Engine) Positions(id AccountID) []PositionView {
 			OpenBids: p.bids, OpenAsks: p.asks, NetExposure: p.exposure(), UnrealizedAt: v - p.cost,
 			EntryPrice:     m.priceOf(p.cost, p.qty),
 			BreakEvenPrice: m.priceOf(p.cost+p.fees+p.funding, p.qty),
+			Isolated:       p.isolated, Margin: p.margin,
 		})
 	}
 	return out
