@@ -41,7 +41,8 @@ var knownBugs = flag.Bool("known-bugs", false, "also run testdata/known_bugs (ex
 // raw lots or ticks for qty= and price=, so a scenario can show what the
 // engine does with values no decimal edge would let through):
 //
-//	config market=SYM [oi-limit=Q] [max-qty=Q] [min-qty=Q] [mark-band=F]   (before the first command)
+//	config market=SYM [oi-limit=Q] [max-qty=Q] [min-qty=Q] [mark-band=F]
+//	       [liquidation-capacity=USDC]  (before the first command)
 //	engine name=N                      switch to (or start) another engine on the same config
 //	account name=N                     create an account
 //	deposit|withdraw account=N asset=A qty=Q
@@ -58,6 +59,10 @@ var knownBugs = flag.Bool("known-bugs", false, "also run testdata/known_bugs (ex
 //	position-mode account=N mode=OneWay|Hedge
 //	margin-mode account=N mode=Cross|Isolated
 //	leverage account=N limit=L
+//	backstop account=N market=M capacity=USDC [min-equity=USDC]
+//	                                   (register a backstop liquidity provider; capacity=0 withdraws)
+//	liquidations                       (the accounts now liquidating: stage, as last
+//	                                   reported by a liquidation event, and MMR)
 //	book market=M | positions account=N | balances account=N | margin account=N | mark market=M
 //	hash | same-hash engines=(A,B)       (the state hash in hex | whether engines' hashes agree)
 func TestScenarios(t *testing.T) {
@@ -92,6 +97,9 @@ type ddEngine struct {
 	names map[string]engine.AccountID
 	ids   map[engine.AccountID]string
 	log   []ddApplied
+	// stages is each account's liquidation stage as its last liquidation
+	// event reported it (the engine exports only whether it is liquidating).
+	stages map[engine.AccountID]engine.LiquidationStage
 }
 
 // ddApplied is one command as applied, with what came of it, for the replay.
@@ -118,7 +126,8 @@ func (h *harness) newEngine(td *datadriven.TestData, name string) *ddEngine {
 	if err != nil {
 		h.fatalf(td, "engine.New: %v", err)
 	}
-	d := &ddEngine{e: e, names: map[string]engine.AccountID{}, ids: map[engine.AccountID]string{}}
+	d := &ddEngine{e: e, names: map[string]engine.AccountID{}, ids: map[engine.AccountID]string{},
+		stages: map[engine.AccountID]engine.LiquidationStage{}}
 	h.engines[name] = d
 	h.order = append(h.order, name)
 	return d
@@ -139,7 +148,7 @@ func (h *harness) run(td *datadriven.TestData) string {
 			h.cur = h.newEngine(td, name)
 		}
 		return "engine " + name
-	case "book", "positions", "balances", "margin", "mark", "hash", "same-hash":
+	case "book", "positions", "balances", "margin", "mark", "hash", "same-hash", "liquidations":
 		return h.view(a)
 	}
 	d := h.engine(td)
@@ -172,6 +181,16 @@ func (h *harness) apply(td *datadriven.TestData, a *args, d *ddEngine, c engine.
 		return fmt.Sprintf("error %s: %s", ee.Code, ee.Message)
 	}
 	d.log = append(d.log, rec)
+	for _, ev := range events {
+		if ev.Kind == engine.EvLiquidation && !ev.Isolated {
+			d.stages[ev.Account] = ev.Stage
+		}
+	}
+	for id := e.FirstUser(); int(id) < e.Accounts(); id++ {
+		if e.Liquidating(id) != (d.stages[id] != engine.StageNone) {
+			h.fatalf(td, "account %d: liquidating=%v, but its last liquidation event says stage %v", id, e.Liquidating(id), d.stages[id])
+		}
+	}
 	if e.Seq() != seqBefore+1 {
 		h.fatalf(td, "accepted command moved the sequence from %d to %d", seqBefore, e.Seq())
 	}
@@ -294,6 +313,16 @@ func (h *harness) command(a *args, d *ddEngine) (engine.Command, bool) {
 		c.Kind = engine.CmdSetLeverageLimit
 		c.Account = a.account(d, "account")
 		c.Amount = a.int("limit")
+	case "backstop":
+		a.allow("account", "market", "capacity", "min-equity")
+		c.Kind = engine.CmdRegisterBackstop
+		c.Account = a.account(d, "account")
+		c.Market = a.market("market")
+		if !a.has("capacity") {
+			a.fail("missing capacity=")
+		}
+		c.Amount = a.quote("capacity", c.Market)
+		c.MinEquity = a.quote("min-equity", c.Market)
 	default:
 		return c, false
 	}
@@ -305,7 +334,7 @@ func (h *harness) configure(a *args) string {
 	if h.cur != nil {
 		a.fail("config must come before the first command")
 	}
-	a.allow("market", "oi-limit", "max-qty", "min-qty", "mark-band")
+	a.allow("market", "oi-limit", "max-qty", "min-qty", "mark-band", "liquidation-capacity")
 	id := a.market("market")
 	m := &h.cfg.Markets[id]
 	base := h.cfg.Assets[m.Base].Decimals
@@ -327,6 +356,9 @@ func (h *harness) configure(a *args) string {
 	}
 	if a.has("mark-band") {
 		m.Mark.Band = a.decimal("mark-band", fixed.RateDecimals)
+	}
+	if a.has("liquidation-capacity") {
+		m.LiquidationCapacity = a.decimal("liquidation-capacity", h.cfg.Assets[m.Quote].Decimals)
 	}
 	if err := h.cfg.Validate(); err != nil {
 		a.fail("config: %v", err)
@@ -376,6 +408,9 @@ func (h *harness) view(a *args) string {
 	case "margin":
 		a.allow("account")
 		out = r.margin(a.account(d, "account"))
+	case "liquidations":
+		a.allow()
+		out = r.liquidations(d.stages)
 	}
 	if d.e.StateHash() != before {
 		a.fail("a view changed the state")

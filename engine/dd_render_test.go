@@ -21,6 +21,12 @@ package engine_test
 //	index ASSET Value
 //	mark MARKET Value
 //	fundingRate MARKET Value
+//	liquidation NAME stage=Stage mmr=Value
+//	      (the stage entered: Book, Backstop or ADL; None when the liquidation
+//	      ended; Value the account's MMR then, 1 = 100%, "inf" at or below
+//	      zero equity)
+//	liquidation NAME MARKET [Long|Short] isolated stage=Stage
+//	      (an isolated position's liquidation; the side in hedge mode)
 //
 // Events of an advance carry their engine time as a prefix, @ms.
 
@@ -242,6 +248,15 @@ func (r renderer) event(ev *engine.Event) string {
 		return fmt.Sprintf("mark %s %s", r.market(ev.Market).Symbol, fixed.FormatDecimal(ev.Value, fixed.PriceDecimals))
 	case engine.EvFundingRate:
 		return fmt.Sprintf("fundingRate %s %s", r.market(ev.Market).Symbol, rate(ev.Value))
+	case engine.EvLiquidation:
+		if ev.Isolated {
+			side := ""
+			if ev.PositionSide != engine.NoSide {
+				side = " " + ev.PositionSide.String()
+			}
+			return fmt.Sprintf("liquidation %s %s%s isolated stage=%v", r.account(ev.Account), r.market(ev.Market).Symbol, side, ev.Stage)
+		}
+		return fmt.Sprintf("liquidation %s stage=%v mmr=%s", r.account(ev.Account), ev.Stage, ratioOrInf(ev.Value))
 	}
 	return fmt.Sprintf("event %v %+v", ev.Kind, *ev)
 }
@@ -362,6 +377,23 @@ func (r renderer) balances(id engine.AccountID) string {
 			fmt.Fprintf(&b, " (locked %s)", r.amount(asset, locked))
 		}
 		b.WriteByte('\n')
+	}
+	if b.Len() == 0 {
+		return "(none)"
+	}
+	return b.String()
+}
+
+// liquidations renders the accounts now liquidating, in id order, with the
+// stage their last liquidation event reported and their MMR now.
+func (r renderer) liquidations(stages map[engine.AccountID]engine.LiquidationStage) string {
+	var b strings.Builder
+	for id := r.e.FirstUser(); int(id) < r.e.Accounts(); id++ {
+		if !r.e.Liquidating(id) {
+			continue
+		}
+		m := r.e.Margin(id)
+		fmt.Fprintf(&b, "%s stage=%v mmr=%s\n", r.account(id), stages[id], ratioOrInf(m.MMR()))
 	}
 	if b.Len() == 0 {
 		return "(none)"

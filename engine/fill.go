@@ -32,7 +32,7 @@ func (e *Engine) applyFill(m *market, takerRef int32, f *book.Fill) {
 			takerFee = e.liquidationFee(taker, m, q)
 		}
 		if taker.origin == OriginLiquidation {
-			m.liqUsed += q
+			m.liqUsed += q // capacity counts each fill's notional
 		}
 		e.settlePerp(m, maker, f.Qty, q, makerFee, AccountFees, SourceTradingFees)
 	} else {

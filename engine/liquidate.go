@@ -90,8 +90,11 @@ func (e *Engine) startLiquidation(id AccountID) {
 	a.liquidating = true
 	i, _ := slices.BinarySearch(e.liquidating, id)
 	e.liquidating = slices.Insert(e.liquidating, i, id)
-	if e.nextLiqTick == 0 {
+	if e.nextLiqTick == 0 { // the loop was idle: a fresh tick, fresh capacity
 		e.nextLiqTick = e.now + e.cfg.Liquidation.TickMs
+		for i := range e.markets {
+			e.markets[i].liqUsed = 0
+		}
 	}
 	e.cancelAccountOrders(id, AllMarkets, OriginLiquidation)
 	e.setStage(id, StageBook)

@@ -34,8 +34,8 @@ func (e *Engine) placeTrigger(c *Command) *Error {
 	if m.closed {
 		return errorf(CodeTradingPaused, "%s is closed", m.cfg.Symbol)
 	}
-	if a.liquidating {
-		return errorf(CodeAccountLiquidating, "account %d is being liquidated", c.Account)
+	if a.liquidating && !c.ReduceOnly && !closesHedge(c) {
+		return errorf(CodeAccountLiquidating, "account %d is being liquidated: only reduce-only orders are accepted", c.Account)
 	}
 	var in intent
 	in.m = m
