@@ -14,6 +14,7 @@ type account struct {
 	leverage     int64 // user leverage limit (whole number), 0 = platform maximum
 	liquidating  bool
 	stage        LiquidationStage
+	cooldown     int64      // partial preset: engine time before which no step runs
 	positions    []position // one slot per market with a position or open orders
 	locked       []int64    // per asset: balance reserved by open spot orders
 	orderHead    int32      // first open order (slab index), -1 = none

@@ -32,7 +32,7 @@ func (e *Engine) adlPosition(id AccountID, i int) {
 	if p.qty < 0 {
 		side, r = Bid, fixed.Ceil
 	}
-	price, ok := e.bankruptcyTicks(id, i)
+	price, ok := e.bankruptcyTicks(id, i, 0)
 	if !ok {
 		price = m.markTicks(r)
 	}

@@ -57,7 +57,12 @@ func TestTradeCycleConservesValue(t *testing.T) {
 // BTC at 100,000 and n funded accounts (100,000 USDC each).
 func newTestEngine(t testing.TB, n int) (*Engine, []AccountID) {
 	t.Helper()
-	cfg := config.Default()
+	return newTestEngineWith(t, n, config.Default())
+}
+
+// newTestEngineWith is newTestEngine on a given configuration.
+func newTestEngineWith(t testing.TB, n int, cfg *config.Config) (*Engine, []AccountID) {
+	t.Helper()
 	e, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

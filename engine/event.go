@@ -110,13 +110,14 @@ const (
 	SourceTrade // a spot trade's asset exchange
 	SourceBackstopLiquidation
 	SourceTradingFeesSystem
-	SourceLiquidationFee  // the 1% liquidation fee, to the insurance fund
-	SourceInsurancePayout // the insurance fund covering a bankrupt account's deficit
+	SourceLiquidationFee     // the 1% liquidation fee, to the insurance fund
+	SourceInsurancePayout    // the insurance fund covering a bankrupt account's deficit
+	SourceLiquidationSurplus // classic preset: a liquidated account's remaining equity, to the insurance fund
 )
 
 func (s Source) String() string {
 	return [...]string{"", "Deposit", "Withdrawal", "RealizePnl", "TradingFees", "FundingPayment",
-		"Trade", "BackstopLiquidation", "TradingFeesSystem", "LiquidationFee", "InsurancePayout"}[s]
+		"Trade", "BackstopLiquidation", "TradingFeesSystem", "LiquidationFee", "InsurancePayout", "LiquidationSurplus"}[s]
 }
 
 // PositionEvent is Backpack's position update event type.

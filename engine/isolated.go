@@ -147,7 +147,7 @@ func (e *Engine) liquidateIsolated(r isoRef) {
 	e.isolatedStage(r, StageBook)
 	e.cancelAccountOrders(r.account, r.market, OriginLiquidation)
 	if i = e.slot(r.account, r.market, r.hedge, false); i >= 0 {
-		e.bookLiquidate(r.account, i, true)
+		e.bookLiquidate(r.account, i, 0, 0)
 	}
 	if i = e.slot(r.account, r.market, r.hedge, false); i >= 0 && e.accounts[r.account].positions[i].qty != 0 {
 		e.isolatedStage(r, StageADL)

@@ -7,21 +7,21 @@ import (
 )
 
 // bookLiquidate sends one stage-1 order for position slot i of a liquidating
-// account (DESIGN.md §5): a reduce-only IOC for the configured fraction of
-// what remains (to the step; the whole remainder below the minimum; all of
-// it when whole, as for an isolated position), capped
-// by what is left of the market's liquidation capacity this tick, priced at
-// the impact band and never beyond the bankruptcy price, so a book fill never
-// creates bad debt. Its fills are BookLiquidation fills with the
+// account (DESIGN.md §5): a reduce-only IOC for fraction of what remains
+// (to the step; the whole remainder below the minimum; all of it when
+// fraction is 0), capped by what is left of the market's liquidation
+// capacity this tick, priced at the impact band and never beyond the
+// bankruptcy price, so a book fill never creates bad debt. A cushion moves
+// that limit: the price at which equity plus cushion reaches zero (the
+// classic preset lets the insurance fund absorb fills up to its balance). Its fills are BookLiquidation fills with the
 // LIQUIDATION_AUTOCLOSE origin; they pay the liquidation fee and never move
 // the last price.
-func (e *Engine) bookLiquidate(id AccountID, i int, whole bool) {
+func (e *Engine) bookLiquidate(id AccountID, i int, fraction, cushion int64) {
 	p := e.accounts[id].positions[i]
 	m := &e.markets[p.market]
-	lq := &e.cfg.Liquidation
-	lots := liquidation.BookSlice(abs(p.qty), lq.Fraction, 1, m.cfg.MinQty)
-	if whole {
-		lots = abs(p.qty)
+	lots := abs(p.qty)
+	if fraction > 0 {
+		lots = liquidation.BookSlice(lots, fraction, 1, m.cfg.MinQty)
 	}
 	if capacity := m.cfg.LiquidationCapacity; capacity > 0 {
 		lots = min(lots, max(capacity-m.liqUsed, 0)/m.lotNotional())
@@ -34,7 +34,7 @@ func (e *Engine) bookLiquidate(id AccountID, i int, whole bool) {
 	if lots <= 0 || !ok {
 		return
 	}
-	if bp, ok := e.bankruptcyTicks(id, i); ok {
+	if bp, ok := e.bankruptcyTicks(id, i, cushion); ok {
 		if side == Ask {
 			limit = max(limit, bp)
 		} else {

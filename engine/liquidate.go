@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/waterfallrisk/waterfall/engine/config"
 	"slices"
 
 	"github.com/waterfallrisk/waterfall/engine/fixed"
@@ -83,10 +84,22 @@ func (e *Engine) liquidationTick() {
 }
 
 // liquidationStep is one step of an account's liquidation under the
-// backpack preset: healthy again → end; MF < ACMF → backstop (stage 2, then
+// configured preset. Under the backpack preset: healthy again → end; MF < ACMF → backstop (stage 2, then
 // ADL for what it cannot place); otherwise, with probability p (always on
 // the first step), a stage-1 book order per position until MMR < 100%.
 func (e *Engine) liquidationStep(id AccountID, first bool) {
+	switch e.cfg.Liquidation.Policy {
+	case config.PolicyClassic:
+		e.classicStep(id)
+	case config.PolicyPartial:
+		e.partialStep(id, first)
+	default:
+		e.backpackStep(id, first)
+	}
+}
+
+// backpackStep is one step under the default preset (docs/policies.md).
+func (e *Engine) backpackStep(id AccountID, first bool) {
 	r := e.marginOf(id, nil)
 	if e.settledOrHealthy(id, &r) {
 		return
@@ -106,7 +119,7 @@ func (e *Engine) liquidationStep(id AccountID, first bool) {
 		if a.positions[i].qty == 0 || a.positions[i].isolated {
 			continue
 		}
-		e.bookLiquidate(id, i, false)
+		e.bookLiquidate(id, i, lq.Fraction, 0)
 		if r = e.marginOf(id, nil); !r.Liquidatable() {
 			e.endLiquidation(id)
 			return
@@ -142,8 +155,9 @@ func (e *Engine) coin(p int64) bool {
 
 // bankruptcyTicks returns the bankruptcy price of an account's position slot
 // i, everything else held at the mark (risk.BankruptcyPrice), rounded against
-// the trader; ok=false when the position has none in range.
-func (e *Engine) bankruptcyTicks(id AccountID, i int) (int64, bool) {
+// the trader, with cushion added to its equity (0: the true bankruptcy
+// price); ok=false when the position has none in range.
+func (e *Engine) bankruptcyTicks(id AccountID, i int, cushion int64) (int64, bool) {
 	p := &e.accounts[id].positions[i]
 	m := &e.markets[p.market]
 	value, err := m.valueAt(p.qty, m.mark, fixed.Floor)
@@ -155,6 +169,7 @@ func (e *Engine) bankruptcyTicks(id AccountID, i int) (int64, bool) {
 		r := e.marginOf(id, nil)
 		other = r.NetEquity - value
 	}
+	other += cushion
 	t, ok, err := risk.BankruptcyPrice(risk.PriceInputs{
 		Qty: p.qty, OtherEquity: other,
 		NotionalNum: m.cfg.NotionalNum, NotionalDen: m.cfg.NotionalDen, TickSize: m.cfg.TickSize,
