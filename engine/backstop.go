@@ -141,7 +141,10 @@ func (e *Engine) openingSlot(acct AccountID, side Side) int8 {
 }
 
 // providerCanTake reports whether a provider taking lots on side (its own
-// side: it buys what a long sells) keeps IMR < 100% and its minimum equity.
+// side: it buys what a long sells) keeps IMR < 100% with the position, and
+// has at least its minimum equity. (A takeover at the tick-rounded mark
+// changes the provider's equity by less than a tick per lot, in its favour,
+// so its equity now is what it keeps.)
 func (e *Engine) providerCanTake(b *backstopProvider, m *market, side Side, lots int64) bool {
 	r := e.marginOf(b.account, &whatIf{market: m.id, side: side, lots: lots})
 	return r.CanIncrease() && r.NetEquity >= b.minEquity
