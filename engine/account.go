@@ -15,6 +15,7 @@ type account struct {
 	liquidating  bool
 	stage        LiquidationStage
 	cooldown     int64      // partial preset: engine time before which no step runs
+	frozen       bool       // ladder preset: a reduction step runs; the owner may not trade
 	positions    []position // one slot per market with a position or open orders
 	locked       []int64    // per asset: balance reserved by open spot orders
 	orderHead    int32      // first open order (slab index), -1 = none
@@ -147,6 +148,9 @@ func (e *Engine) setLeverageLimit(c *Command) *Error {
 	if c.Amount < 0 || c.Amount > 1000 {
 		return errorf(CodeInvalidClientRequest, "leverage limit %d is outside 0..1000", c.Amount)
 	}
+	if a.liquidating {
+		return errorf(CodeAccountLiquidating, "account %d is being liquidated", c.Account)
+	}
 	old := a.leverage
 	a.leverage = c.Amount
 	if (old == 0 || (c.Amount != 0 && c.Amount < old)) && !e.canIncrease(c.Account, nil) && a.hasExposure() {
@@ -197,6 +201,7 @@ func (e *Engine) emitBalance(account AccountID, asset config.AssetID, amount int
 	ev.Account, ev.Asset, ev.Market = account, asset, m
 	ev.Amount, ev.Source, ev.Counterparty = amount, src, other
 	ev.Balance = e.ledger.Balance(uint32(account), int(asset))
+	e.liqBalance(account, asset, amount)
 }
 
 // transfer moves amount of asset between two accounts and reports both sides.

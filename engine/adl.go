@@ -11,9 +11,9 @@ import (
 // auto-deleveraging.
 func (e *Engine) adlAll(id AccountID) {
 	e.setStage(id, StageADL)
-	a := &e.accounts[id]
-	for i := 0; i < len(a.positions); i++ {
-		if a.positions[i].qty != 0 && !a.positions[i].isolated {
+	var buf [8]isoRef
+	for _, ref := range e.crossPositions(id, buf[:0]) {
+		if i := e.openSlot(ref); i >= 0 {
 			e.adlPosition(id, i)
 		}
 	}
@@ -50,9 +50,10 @@ func (e *Engine) adlPosition(id AccountID, i int) {
 }
 
 // adlCandidates lists the positions opposite a bankrupt long (or short) in m
-// with their scores under the configured ranking. The bankrupt account's own
-// opposite hedge slot comes last of all, as a hedged position with the
-// lowest score. Hedged: the holder has opposite exposure in the same base
+// with their scores under the configured ranking. In hedge mode the bankrupt
+// account's own other side comes last of all, as a hedged position with the
+// lowest score (pricing that case exactly is a known gap: docs/policies.md).
+// Hedged: the holder has opposite exposure in the same base
 // asset (DESIGN.md §5: an opposite perpetual position, or a spot balance).
 func (e *Engine) adlCandidates(bankrupt AccountID, m *market, againstLong bool) ([]liquidation.Candidate, []holding) {
 	var cands []liquidation.Candidate
@@ -63,7 +64,7 @@ func (e *Engine) adlCandidates(bankrupt AccountID, m *market, againstLong bool) 
 			continue
 		}
 		c := liquidation.Candidate{Qty: abs(p.qty), ID: uint64(h.account)<<2 | uint64(p.hedge+1)} //nolint:gosec // hedge ∈ {-1,0,1}
-		if h.account == bankrupt {
+		if h.account == bankrupt {                                                                // its own other side: the last resort
 			c.Hedged, c.Score = true, liquidation.NewScore(-1, 0)
 		} else {
 			c.Hedged = e.hedged(h.account, m, p.qty)

@@ -18,8 +18,12 @@ type backstopProvider struct {
 
 // registerBackstop registers, updates or (capacity 0) withdraws a provider.
 func (e *Engine) registerBackstop(c *Command) *Error {
-	if _, err := e.user(c.Account); err != nil {
+	a, err := e.user(c.Account)
+	if err != nil {
 		return err
+	}
+	if a.liquidating {
+		return errorf(CodeAccountLiquidating, "account %d is being liquidated", c.Account)
 	}
 	m, err := e.market(c.Market)
 	if err != nil {
@@ -57,14 +61,14 @@ func (e *Engine) backstopStage(id AccountID) {
 		e.adlAll(id)
 		return
 	}
-	a := &e.accounts[id]
-	for i := 0; i < len(a.positions); i++ {
-		if a.positions[i].qty != 0 && !a.positions[i].isolated {
+	var buf [8]isoRef
+	for _, ref := range e.crossPositions(id, buf[:0]) {
+		if i := e.openSlot(ref); i >= 0 {
 			e.backstopPosition(id, i)
 		}
 	}
 	e.settleBackstopEquity(id)
-	if a.hasCrossPosition() {
+	if e.accounts[id].hasCrossPosition() {
 		e.adlAll(id)
 	}
 }

@@ -1,61 +1,191 @@
 package engine
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
+
+// Liquidation detection (docs/policies.md "Trigger"). After a mark move in
+// a market, and after its funding settles, scanMarket finds the accounts
+// holding a position there that became liquidatable; every sweepEvery
+// liquidation ticks, sweep looks at every account. Both read the
+// liquidation index (liqindex.go) rather than evaluate every holder:
+//
+//   - scanMarket takes the tops of the market's two trigger heaps, the
+//     entries whose key is on the danger side of the new mark, whichever way
+//     the mark moved (so an account a fill or a fee pushed past its trigger
+//     since the last move is found too, as the full scan found it), plus the
+//     market's "always" entries (accounts with several mark-dependent
+//     exposures), in O(candidates);
+//   - sweep reads every key of every market in order, against its mark,
+//     plus every always entry: a pass over 8 bytes per position that relies
+//     neither on the heap order nor on which way a mark moved.
+//
+// Every candidate is confirmed with the engine's own margin evaluation
+// before anything starts, so the index narrows and never decides. What is
+// found, and the order it is handled in, is what evaluating every holder
+// found: cross accounts are confirmed all together, then started in
+// ascending id, each checked once more just before its start in case an
+// earlier start made it healthy (an ADL that closed its position); then
+// isolated positions are liquidated in the order the full scan met them (the
+// market's holder order; for the sweep, account id then position slot). The tests compare both with a full recompute before every
+// detection (liqindex_test.go).
 
 // sweepEvery is how many liquidation ticks pass between full sweeps of all
 // accounts, the safety net behind the per-market scans.
 const sweepEvery = 10
 
+// detectCheck, when set (tests only), is called in every detection once the
+// cross accounts to start are found (e.scan), before anything starts, with
+// the market scanned (nil: a sweep).
+var detectCheck func(e *Engine, m *market)
+
 // scanMarket finds the accounts holding a position in m that became
-// liquidatable, after m's mark moved, and starts their liquidation.
-func (e *Engine) scanMarket(m *market) {
-	e.scan, e.isoScan = e.scan[:0], e.isoScan[:0]
-	for _, h := range m.holders {
-		a := &e.accounts[h.account]
-		switch p := &a.positions[h.slot]; {
-		case p.isolated:
-			e.isoScan = append(e.isoScan, isoRef{h.account, p.market, p.hedge})
-		case !a.liquidating && !a.system:
-			e.scan = append(e.scan, h.account)
-		}
+// liquidatable, after m's mark moved or its funding settled, and starts
+// their liquidation.
+func (e *Engine) scanMarket(m *market) { e.detect(m) }
+
+// sweep checks every account: the full pass behind the scans.
+func (e *Engine) sweep() { e.detect(nil) }
+
+// detect runs a detection over m, or over every market for nil.
+func (e *Engine) detect(m *market) {
+	x := &e.liq
+	e.refresh()
+	e.collect(m)
+	version := x.version
+	e.findCross(m)
+	if detectCheck != nil {
+		detectCheck(e, m)
 	}
-	e.startFound()
+	for i, id := range e.scan {
+		// An earlier start may have made this one healthy again (its
+		// stage 3 closed this account's position, say): check once more.
+		if i > 0 && !e.liquidatable(id) {
+			continue
+		}
+		e.startLiquidation(id)
+		x.enqueue(id, true, 0) // parks its cross entry
+	}
+	e.refresh()               // the starts moved other accounts (fills, ADL)
+	if x.version != version { // else the hits still hold (marks do not move)
+		e.collect(m)
+	}
+	e.findIsolated(m)
+	for _, r := range e.isoScan {
+		e.liquidateIsolated(r)
+	}
 }
 
-// sweep checks every user account: the full recompute behind the scans.
-func (e *Engine) sweep() {
-	e.scan, e.isoScan = e.scan[:0], e.isoScan[:0]
-	for id := e.firstUser; int(id) < len(e.accounts); id++ {
-		a := &e.accounts[id]
-		for _, p := range a.positions {
-			if p.isolated && p.qty != 0 {
-				e.isoScan = append(e.isoScan, isoRef{id, p.market, p.hedge})
+// collect sets liqIndex.hits to the index entries of m (every perpetual for
+// nil) that the mark puts on the danger side, with the always entries: the
+// tops of the heaps for a market's scan, every key for the sweep. A market
+// that must fall back to its holders (liqIndex.thresholds) adds nothing but
+// goes to liqIndex.fallbacks: the finders list its holders.
+func (e *Engine) collect(m *market) {
+	x := &e.liq
+	x.hits, x.fallbacks = x.hits[:0], x.fallbacks[:0]
+	for i := range e.markets {
+		mk := &e.markets[i]
+		if m != nil && mk != m || !mk.perp() {
+			continue
+		}
+		long, short, ok := x.thresholds(mk)
+		if !ok {
+			x.fallbacks = append(x.fallbacks, mk.id)
+			continue
+		}
+		mi := &x.markets[mk.id]
+		if m == nil {
+			x.hits = mi.long.scan(long, x.hits)
+			x.hits = mi.short.scan(short, x.hits)
+		} else {
+			x.hits = mi.long.top(long, 0, x.hits)
+			x.hits = mi.short.top(short, 0, x.hits)
+		}
+		x.hits = append(x.hits, mi.always...)
+	}
+}
+
+// findCross sets e.scan to the cross accounts holding a position in m (any
+// market for nil) that are liquidatable and not liquidating, ascending, from
+// the collected hits. All are evaluated before any starts, as the full scan
+// did.
+func (e *Engine) findCross(m *market) {
+	x := &e.liq
+	e.scan = e.scan[:0]
+	for _, ref := range x.hits {
+		if en := &x.entries[ref]; !en.iso {
+			e.scan = append(e.scan, en.account)
+		}
+	}
+	for _, mid := range x.fallbacks {
+		for _, h := range e.markets[mid].holders {
+			if !e.accounts[h.account].positions[h.slot].isolated {
+				e.scan = append(e.scan, h.account)
 			}
 		}
-		if !a.liquidating && a.hasCrossPosition() {
-			e.scan = append(e.scan, id)
-		}
 	}
-	e.startFound()
-}
-
-// startFound starts the liquidation of every scanned account that is
-// liquidatable, in ascending id order (a scan may list an account twice).
-func (e *Engine) startFound() {
 	slices.Sort(e.scan)
 	e.scan = slices.Compact(e.scan)
 	n := 0
 	for _, id := range e.scan {
-		if r := e.marginOf(id, nil); r.Liquidatable() {
+		a := &e.accounts[id]
+		switch {
+		case a.system:
+		case a.liquidating:
+			x.enqueue(id, true, 0) // still indexed: park it
+		case e.liquidatable(id):
 			e.scan[n] = id
 			n++
+		case x.accts[id].flags&flagLoose != 0:
+			x.enqueue(id, true, 0) // a false alarm from a loose key: tighten it
 		}
 	}
-	found := e.scan[:n]
-	for i := 0; i < len(found); i++ {
-		e.startLiquidation(found[i])
+	e.scan = e.scan[:n]
+}
+
+// findIsolated sets e.isoScan to the isolated positions in m (any market
+// for nil) the collected hits cannot rule out, in the order the full scan
+// met them: m's holder order, or for the sweep account id then slot.
+// liquidateIsolated confirms each.
+func (e *Engine) findIsolated(m *market) {
+	x := &e.liq
+	x.iso = x.iso[:0]
+	for _, ref := range x.hits {
+		if en := &x.entries[ref]; en.iso {
+			x.iso = append(x.iso, isoHit{ref: isoRef{en.account, en.market, en.hedge}})
+		}
 	}
-	for _, r := range e.isoScan {
-		e.liquidateIsolated(r)
+	for _, mid := range x.fallbacks {
+		for _, h := range e.markets[mid].holders {
+			if p := &e.accounts[h.account].positions[h.slot]; p.isolated {
+				x.iso = append(x.iso, isoHit{ref: isoRef{h.account, mid, p.hedge}})
+			}
+		}
 	}
+	if len(x.iso) == 0 {
+		e.isoScan = e.isoScan[:0]
+		return
+	}
+	for k := range x.iso {
+		h := &x.iso[k]
+		slot := e.slot(h.ref.account, h.ref.market, h.ref.hedge, false)
+		if m != nil {
+			h.order = int64(e.accounts[h.ref.account].positions[slot].holder)
+		} else {
+			h.order = int64(h.ref.account)<<16 | int64(slot)
+		}
+	}
+	slices.SortFunc(x.iso, func(a, b isoHit) int { return cmp.Compare(a.order, b.order) })
+	e.isoScan = e.isoScan[:0]
+	for _, h := range x.iso {
+		e.isoScan = append(e.isoScan, h.ref)
+	}
+}
+
+// liquidatable is the trigger: the account's MMR is at or above 100%.
+func (e *Engine) liquidatable(id AccountID) bool {
+	r := e.marginOf(id, nil)
+	return r.Liquidatable()
 }

@@ -61,6 +61,7 @@ type Engine struct {
 	isoScan     []isoRef           // reused: isolated positions a scan checks
 	ticking     []AccountID        // reused: the accounts a liquidation tick steps
 	payments    []int64            // reused: funding payments per holder
+	liq         liqIndex           // derived: trigger prices for detection (liqindex.go)
 
 	firing bool        // checkTriggers is running: fired orders do not re-enter it
 	events []Event     // reused output buffer

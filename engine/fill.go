@@ -17,24 +17,8 @@ func (e *Engine) applyFill(m *market, takerRef int32, f *book.Fill) {
 	takerFee := fee(q, m.cfg.TakerFee)
 	makerFee := fee(q, m.cfg.MakerFee)
 	if m.perp() {
-		switch {
-		case taker.origin != OriginLiquidation:
-			e.settlePerp(m, taker, f.Qty, q, takerFee, AccountFees, SourceTradingFees)
-		case taker.isolated:
-			// An isolated position pays the liquidation fee from its own
-			// margin, before what is left of it returns to the account.
-			takerFee = e.isolatedLiquidationFee(taker, m, f.Qty, q)
-			e.settlePerp(m, taker, f.Qty, q, takerFee, AccountInsurance, SourceLiquidationFee)
-		default:
-			// The liquidation fee replaces the taker fee, capped at the
-			// account's equity after the fill.
-			e.settlePerp(m, taker, f.Qty, q, 0, AccountFees, SourceTradingFees)
-			takerFee = e.liquidationFee(taker, m, q)
-		}
-		if taker.origin == OriginLiquidation {
-			m.liqUsed += q // capacity counts each fill's notional
-		}
-		e.settlePerp(m, maker, f.Qty, q, makerFee, AccountFees, SourceTradingFees)
+		takerFee = e.settleSide(m, taker, f.Qty, q, takerFee)
+		makerFee = e.settleSide(m, maker, f.Qty, q, makerFee)
 	} else {
 		takerFee, makerFee = e.settleSpot(m, taker, maker, f.Qty, q)
 	}
@@ -42,8 +26,8 @@ func (e *Engine) applyFill(m *market, takerRef int32, f *book.Fill) {
 	taker.executedQt += q
 	maker.executed += f.Qty
 	maker.executedQt += q
-	if taker.origin == OriginUser {
-		m.lastPrice = f.Price
+	if taker.origin == OriginUser && maker.origin == OriginUser {
+		m.lastPrice = f.Price // liquidation fills never set the last price
 	}
 
 	tr := e.emit(EvTrade)
@@ -56,6 +40,28 @@ func (e *Engine) applyFill(m *market, takerRef int32, f *book.Fill) {
 	if f.MakerLeft == 0 {
 		e.unlinkOrder(f.MakerRef)
 	}
+}
+
+// settleSide settles one side of a perpetual fill and returns the fee it
+// paid: the trading fee, or, for a liquidation order (taker or resting maker),
+// the liquidation fee in its place, capped at the equity left after the fill
+// (an isolated position's own) and paid to the insurance fund. Liquidation
+// fills count against the market's liquidation capacity at their notional.
+func (e *Engine) settleSide(m *market, o *order, lots, q, tradingFee int64) int64 {
+	switch {
+	case o.origin != OriginLiquidation:
+		e.settlePerp(m, o, lots, q, tradingFee, AccountFees, SourceTradingFees)
+		return tradingFee
+	case o.isolated:
+		// From its own margin, before what is left of it returns to the account.
+		f := e.isolatedLiquidationFee(o, m, lots, q)
+		e.settlePerp(m, o, lots, q, f, AccountInsurance, SourceLiquidationFee)
+		m.liqUsed += q
+		return f
+	}
+	e.settlePerp(m, o, lots, q, 0, AccountFees, SourceTradingFees)
+	m.liqUsed += q
+	return e.liquidationFee(o, m, q)
 }
 
 // fee is a fee of rate (fixed.Rate) on notional q, rounded up: the trader owes it.
@@ -121,6 +127,7 @@ func (e *Engine) emitPosition(acct AccountID, i int, before int64) {
 	ev.NetQuantity, ev.EntryCost = p.qty, p.cost
 	ev.RealizedPnl, ev.FundingPaid, ev.Fee = p.realized, p.funding, p.fees
 	ev.Isolated, ev.Margin = p.isolated, p.margin
+	e.liqTouch(acct)
 }
 
 // settleSpot exchanges base for quote between the two sides of a spot fill.

@@ -6,9 +6,12 @@ package engine_test
 // account, market, asset and order ids — and applies them to an engine with
 // three funded accounts, index prices and a two-sided book in every market
 // (fuzzSetup), under the same checker as TestPropertyRandomCommands
-// (property_test.go): no panic, a refused command changes nothing (state
-// hash, sequence, time, events), the invariants and every event, fill and
-// economic check hold after each command, and the run replays identically.
+// (property_test.go, with its liquidation checks in liq_property_test.go):
+// no panic, a refused command changes nothing (state hash, sequence, time,
+// events), the invariants and every event, fill, economic and liquidation
+// check hold after each command, and the run replays identically. Seeds
+// below take a leveraged account through stage 1, stage 2 (with a backstop
+// provider) and stage 3.
 //
 // The seeds (f.Add below, written as commands with fuzzEncode) and
 // testdata/fuzz/FuzzApply (property-*: 48-command sequences drawn by the
@@ -28,7 +31,8 @@ package engine_test
 // trigger reference, position mode and margin mode, a flags byte (bit 0
 // post-only, bit 1 reduce-only), then Amount, Price, Quantity, QuoteQty,
 // TriggerPrice, OrderID and ClientID, each as a selector byte and what it
-// selects (see fuzzReader.int and fuzzReader.command).
+// selects (see fuzzReader.int and fuzzReader.command), and for
+// CmdRegisterBackstop (a kind byte of 13 mod 14) MinEquity the same way.
 
 import (
 	"encoding/binary"
@@ -45,6 +49,10 @@ import (
 
 // maxFuzzCommands bounds one input's commands, so each input runs quickly.
 const maxFuzzCommands = 48
+
+// fuzzKinds: a kind byte below 0xF0 decodes to one of the kinds up to
+// CmdRegisterBackstop, or CmdNone.
+const fuzzKinds = byte(engine.CmdRegisterBackstop) + 1
 
 // fuzzSpecials are the int64s an int field's selector 5 picks from.
 var fuzzSpecials = []int64{
@@ -126,7 +134,7 @@ func (r *fuzzReader) command() engine.Command {
 	if k := r.byte(); k >= 0xF0 {
 		c.Kind = engine.CommandKind(k) // unknown kinds
 	} else {
-		c.Kind = engine.CommandKind(k % 13)
+		c.Kind = engine.CommandKind(k % fuzzKinds)
 	}
 	// Account: mostly a user (or the next id), else a system or odd id.
 	if a := r.byte(); a < 0xE0 {
@@ -216,6 +224,14 @@ func (r *fuzzReader) command() engine.Command {
 	c.TriggerPrice = r.int(priceBase, priceUnit, 0)
 	c.OrderID = uint64(r.int(int64(r.c.lastOrderID), 1, 0)) //nolint:gosec // bit pattern
 	c.ClientID = uint32(r.int(0, 1, 0))                     //nolint:gosec // bit pattern
+	if c.Kind == engine.CmdRegisterBackstop {
+		// A provider's minimum net equity: around its own equity, or anything.
+		var equity int64
+		if user {
+			equity = max(e.Margin(c.Account).NetEquity, 0)
+		}
+		c.MinEquity = r.int(0, 1_000_000, equity)
+	}
 	return c
 }
 
@@ -264,7 +280,7 @@ func fuzzEncode(cmds ...engine.Command) []byte {
 	}
 	for _, c := range cmds {
 		switch {
-		case c.Kind < 13:
+		case byte(c.Kind) < fuzzKinds:
 			b = append(b, byte(c.Kind))
 		case c.Kind >= 0xF0:
 			b = append(b, byte(c.Kind))
@@ -308,7 +324,11 @@ func fuzzEncode(cmds ...engine.Command) []byte {
 			flags |= 2
 		}
 		b = append(b, flags)
-		for _, v := range []int64{c.Amount, c.Price, c.Quantity, c.QuoteQty, c.TriggerPrice, int64(c.OrderID), int64(c.ClientID)} { //nolint:gosec // bit pattern
+		ints := []int64{c.Amount, c.Price, c.Quantity, c.QuoteQty, c.TriggerPrice, int64(c.OrderID), int64(c.ClientID)} //nolint:gosec // bit pattern
+		if c.Kind == engine.CmdRegisterBackstop {
+			ints = append(ints, c.MinEquity)
+		}
+		for _, v := range ints {
 			b = append(b, 4)
 			b = binary.LittleEndian.AppendUint64(b, uint64(v)) //nolint:gosec // bit pattern
 		}
@@ -379,6 +399,42 @@ func FuzzApply(f *testing.F) {
 		engine.Command{Kind: engine.CmdSetIndexPrice, Asset: btc, Amount: engine.MaxIndexPrice},
 		engine.Command{Kind: engine.CmdAdvanceTime, Amount: startTime + hour},
 	))
+	// Liquidation: a fresh account (d) with 1,000 USDC goes 30× long BTC.
+	// Either the price gaps through ACMF to the backstop provider (a), or it
+	// declines second by second into stage 1 (a resting bid takes the
+	// slices), then gaps past bankruptcy into ADL with no provider (the
+	// registrations tried are invalid and refused).
+	d := fuzzFirstUser() + 3
+	leverage := []engine.Command{
+		{Kind: engine.CmdCreateAccount},
+		{Kind: engine.CmdDeposit, Account: d, Asset: usdc, Amount: 1_000_000_000},
+		{Kind: engine.CmdPlaceOrder, Account: b, Market: btcPerp, Side: ask, Price: 1_001_000, Quantity: 3_000},
+		{Kind: engine.CmdPlaceOrder, Account: d, Market: btcPerp, Side: bid, Type: market, Quantity: 3_000},
+		{Kind: engine.CmdPlaceOrder, Account: a, Market: btcPerp, Side: bid, Price: 975_000, Quantity: 600},
+	}
+	decline := func(from, to int64) []engine.Command { // index (whole USDC) and a second, per 100 USDC
+		var cmds []engine.Command
+		for i, p := 0, from; p >= to; i, p = i+1, p-100 {
+			cmds = append(cmds,
+				engine.Command{Kind: engine.CmdSetIndexPrice, Asset: btc, Amount: p * fixed.PriceScale},
+				engine.Command{Kind: engine.CmdAdvanceTime, Amount: startTime + int64(i+1)*1000})
+		}
+		return cmds
+	}
+	register := engine.Command{Kind: engine.CmdRegisterBackstop, Account: a, Market: btcPerp, Amount: 10_000_000_000_000, MinEquity: 1_000_000_000}
+	f.Add(fuzzEncode(slices.Concat(leverage, []engine.Command{
+		register,
+		{Kind: engine.CmdSetIndexPrice, Asset: btc, Amount: 97_000 * fixed.PriceScale}, // MF < ACMF, equity > 0
+		{Kind: engine.CmdAdvanceTime, Amount: startTime + 1_000},
+	})...))
+	f.Add(fuzzEncode(slices.Concat(leverage, decline(97_800, 97_200), []engine.Command{
+		{Kind: engine.CmdAdvanceTime, Amount: startTime + 20_000}, // stage-1 ticks
+		{Kind: engine.CmdRegisterBackstop, Account: b, Market: btcSpot, Amount: 1_000_000},
+		{Kind: engine.CmdRegisterBackstop, Account: b, Market: btcPerp, Amount: -1},
+		{Kind: engine.CmdRegisterBackstop, Account: b, Market: btcPerp, Amount: 1_000_000, MinEquity: engine.MaxAmount + 1},
+		{Kind: engine.CmdSetIndexPrice, Asset: btc, Amount: 90_000 * fixed.PriceScale},
+		{Kind: engine.CmdAdvanceTime, Amount: startTime + 21_000},
+	})...))
 	f.Add([]byte{})
 
 	f.Fuzz(func(t *testing.T, data []byte) {

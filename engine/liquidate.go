@@ -93,6 +93,8 @@ func (e *Engine) liquidationStep(id AccountID, first bool) {
 		e.classicStep(id)
 	case config.PolicyPartial:
 		e.partialStep(id, first)
+	case config.PolicyLadder:
+		e.ladderStep(id)
 	default:
 		e.backpackStep(id, first)
 	}
@@ -114,9 +116,10 @@ func (e *Engine) backpackStep(id AccountID, first bool) {
 	if !first && !e.coin(lq.Probability) {
 		return
 	}
-	a := &e.accounts[id]
-	for i := 0; i < len(a.positions); i++ {
-		if a.positions[i].qty == 0 || a.positions[i].isolated {
+	var buf [8]isoRef
+	for _, ref := range e.crossPositions(id, buf[:0]) {
+		i := e.openSlot(ref)
+		if i < 0 {
 			continue
 		}
 		e.bookLiquidate(id, i, lq.Fraction, 0)
@@ -125,6 +128,28 @@ func (e *Engine) backpackStep(id AccountID, first bool) {
 			return
 		}
 	}
+}
+
+// crossPositions lists an account's cross positions by market and side, so a
+// caller can act on each while closes move the slots: it looks each up again
+// (e.slot) before acting, and one that closed meanwhile is simply gone.
+func (e *Engine) crossPositions(id AccountID, buf []isoRef) []isoRef {
+	for _, p := range e.accounts[id].positions {
+		if p.qty != 0 && !p.isolated {
+			buf = append(buf, isoRef{id, p.market, p.hedge})
+		}
+	}
+	return buf
+}
+
+// openSlot returns the current slot of a listed position if it still holds
+// a quantity, else -1.
+func (e *Engine) openSlot(r isoRef) int {
+	i := e.slot(r.account, r.market, r.hedge, false)
+	if i < 0 || e.accounts[r.account].positions[i].qty == 0 {
+		return -1
+	}
+	return i
 }
 
 // settledOrHealthy ends the liquidation when MMR < 100%, or when the account

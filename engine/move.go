@@ -18,6 +18,9 @@ func (e *Engine) moveOrder(c *Command) *Error {
 		return err
 	}
 	o := e.orders[ref] // a copy: nothing changes before validation passes
+	if o.origin != OriginUser {
+		return errorf(CodeAccountLiquidating, "order %d belongs to the liquidation engine", o.id)
+	}
 	left := o.quantity - o.executed
 	qty := left
 	if c.Quantity != 0 {

@@ -17,6 +17,7 @@ func (e *Engine) offBookTrade(m *market, a AccountID, aHedge int8, b AccountID, 
 	e.nextTradeID++
 	e.offBookSide(m, a, aHedge, side, lots, price, q, tradeID, origin, true)
 	e.offBookSide(m, b, bHedge, side.Opposite(), lots, price, q, tradeID, origin, false)
+	e.trimClosingOrders(a, m.id)
 	e.trimClosingOrders(b, m.id)
 	e.ensureLocksCovered(a)
 	e.ensureLocksCovered(b)

@@ -151,6 +151,9 @@ func (e *Engine) cancelOrder(c *Command) *Error {
 	if err != nil {
 		return err
 	}
+	if e.orders[ref].origin != OriginUser {
+		return errorf(CodeAccountLiquidating, "order %d belongs to the liquidation engine", e.orders[ref].id)
+	}
 	e.cancelResting(ref, OrderCancelled, OriginUser)
 	return nil
 }
@@ -166,12 +169,25 @@ func (e *Engine) cancelAll(c *Command) *Error {
 			return err
 		}
 	}
-	e.cancelAccountOrders(c.Account, c.Market, OriginUser)
+	e.cancelUserOrders(c.Account, c.Market)
 	return nil
 }
 
 // AllMarkets in Command.Market makes CmdCancelAll cancel in every market.
 const AllMarkets config.MarketID = 0xFFFF
+
+// cancelUserOrders cancels the account's own open orders in market m (or all
+// markets), leaving those the liquidation engine placed.
+func (e *Engine) cancelUserOrders(acct AccountID, m config.MarketID) {
+	ref := e.accounts[acct].orderHead
+	for ref >= 0 {
+		next := e.orders[ref].next
+		if o := &e.orders[ref]; o.origin == OriginUser && (m == AllMarkets || o.market == m) {
+			e.cancelResting(ref, OrderCancelled, OriginUser)
+		}
+		ref = next
+	}
+}
 
 // cancelAccountOrders cancels the account's open orders in market m (or all
 // markets), oldest last: the list is newest first, which is also the order

@@ -108,6 +108,9 @@ func (e *Engine) validateOrderReplacing(c *Command, old *order, oldLeft int64) (
 	if m.closed {
 		return intent{}, errorf(CodeTradingPaused, "%s is closed", m.cfg.Symbol)
 	}
+	if a.frozen {
+		return intent{}, errorf(CodeAccountLiquidating, "account %d is frozen while a ladder reduction runs", c.Account)
+	}
 	if a.liquidating && !c.ReduceOnly && !closesHedge(c) {
 		return intent{}, errorf(CodeAccountLiquidating, "account %d is being liquidated: only reduce-only orders are accepted", c.Account)
 	}

@@ -1,7 +1,11 @@
 package engine
 
 import (
+	"github.com/waterfallrisk/waterfall/engine/book"
+	"github.com/waterfallrisk/waterfall/engine/config"
 	"github.com/waterfallrisk/waterfall/engine/fixed"
+	"github.com/waterfallrisk/waterfall/engine/liquidation"
+	"github.com/waterfallrisk/waterfall/engine/risk"
 )
 
 // classicStep liquidates under the classic preset (docs/policies.md), in one
@@ -62,11 +66,13 @@ func (e *Engine) partialStep(id AccountID, first bool) {
 		return
 	}
 	a.cooldown = e.now + lq.PartialCooldownMs
-	for i := 0; i < len(a.positions); i++ {
-		p := &a.positions[i]
-		if p.qty == 0 || p.isolated {
+	var buf [8]isoRef
+	for _, ref := range e.crossPositions(id, buf[:0]) {
+		i := e.openSlot(ref)
+		if i < 0 {
 			continue
 		}
+		p := &a.positions[i]
 		m := &e.markets[p.market]
 		fraction := int64(0) // small positions go in one order
 		if n, err := m.valueAt(abs(p.qty), m.mark, fixed.Ceil); err != nil || n > lq.PartialThreshold {
@@ -78,4 +84,159 @@ func (e *Engine) partialStep(id AccountID, first bool) {
 			return
 		}
 	}
+}
+
+// ladderDue is the ladder preset's trigger (seed 002): the margin ratio is at
+// or below the maintenance ratio plus the closing fee rate, that is,
+// maintenance + fee × exposure ≥ net equity, exactly.
+func (e *Engine) ladderDue(r *risk.Account) bool {
+	if r.Exposure == 0 {
+		return false
+	}
+	closing := fixed.Wide(r.Exposure, e.cfg.Liquidation.Fee)
+	need := fixed.Wide(r.Maintenance, fixed.RateScale).Add(closing)
+	return need.Cmp(fixed.Wide(r.NetEquity, fixed.RateScale)) >= 0
+}
+
+// ladderStep liquidates under the ladder preset (seed 002, formulas.md §2),
+// one tier per step: hedge-mode longs and shorts of a market are first netted
+// against each other at the mark; then each position is reduced to the cap of
+// the next lower bracket by a resting reduce-only order priced slightly
+// better than the last price (ladderPriceOffset), re-priced every tick and
+// never beyond the bankruptcy price, while the owner's market is frozen; in
+// the first bracket, still due, the whole position goes. Without a bracket
+// table a step reduces by the configured fraction. Steps run every tick, no
+// coin; the liquidation ends when the trigger no longer holds.
+func (e *Engine) ladderStep(id AccountID) {
+	e.netHedges(id)
+	r := e.marginOf(id, nil)
+	if !e.accounts[id].hasCrossPosition() || !e.ladderDue(&r) {
+		e.endLadder(id)
+		return
+	}
+	var buf [8]isoRef
+	for _, ref := range e.crossPositions(id, buf[:0]) {
+		if i := e.openSlot(ref); i >= 0 {
+			e.ladderPosition(id, i)
+		}
+	}
+}
+
+// netHedges closes, in each market, the smaller of a hedge-mode account's
+// long and short against the larger, at the mark rounded to a tick: risk the
+// account does not bear, removed without touching the book.
+func (e *Engine) netHedges(id AccountID) {
+	var buf [8]isoRef
+	for _, ref := range e.crossPositions(id, buf[:0]) {
+		if ref.hedge != 1 {
+			continue
+		}
+		i, j := e.openSlot(ref), e.openSlot(isoRef{id, ref.market, -1})
+		if i < 0 || j < 0 || e.accounts[id].positions[j].isolated {
+			continue
+		}
+		a := &e.accounts[id]
+		m := &e.markets[ref.market]
+		lots := min(a.positions[i].qty, -a.positions[j].qty)
+		e.offBookTrade(m, id, 1, id, -1, Ask, lots, m.markTicks(fixed.Floor), OriginLiquidation)
+	}
+}
+
+// ladderPosition runs one step for slot i: re-price the resting reduction
+// order if one rests, else place the next one.
+func (e *Engine) ladderPosition(id AccountID, i int) {
+	p := e.accounts[id].positions[i]
+	m := &e.markets[p.market]
+	side := Ask
+	if p.qty < 0 {
+		side = Bid
+	}
+	lots := e.ladderLots(id, m, &p)
+	if ref := e.liquidationOrder(id, m.id); ref >= 0 {
+		lots = e.orders[ref].quantity - e.orders[ref].executed
+		e.cancelResting(ref, OrderCancelled, OriginLiquidation) // re-priced below
+	}
+	if lots <= 0 {
+		return
+	}
+	price := e.ladderPrice(m, side)
+	if bp, ok := e.bankruptcyTicks(id, i, 0); ok {
+		if side == Ask {
+			price = max(price, bp)
+		} else {
+			price = min(price, bp)
+		}
+	}
+	c := Command{Kind: CmdPlaceOrder, Account: id, Market: m.id, Side: side, Type: Limit,
+		TimeInForce: GTC, ReduceOnly: true, Price: price, Quantity: lots}
+	in := intent{m: m, account: id, qty: lots, hedge: p.hedge, closing: true, rests: true}
+	in.taker = book.Taker{Owner: uint32(id), Side: side, Limit: price, Qty: lots, STP: RejectTaker, Caps: e}
+	e.accounts[id].frozen = true
+	e.execute(&c, &in, OriginLiquidation)
+}
+
+// ladderLots is how much a step reduces: down to the cap of the next lower
+// bracket; all of it in the first bracket; the configured fraction without a
+// bracket table.
+func (e *Engine) ladderLots(id AccountID, m *market, p *position) int64 {
+	rl := &m.cfg.RiskLimits
+	if rl.Count == 0 {
+		return liquidation.BookSlice(abs(p.qty), e.cfg.Liquidation.Fraction, 1, m.cfg.MinQty)
+	}
+	n, err := m.valueAt(abs(p.qty), m.mark, fixed.Ceil)
+	if err != nil {
+		return abs(p.qty)
+	}
+	tier := risk.Tier(rl, n)
+	if tier <= 0 {
+		return abs(p.qty)
+	}
+	keep := rl.Brackets[tier-1].NotionalCap / m.lotNotional()
+	return max(abs(p.qty)-keep, 1)
+}
+
+// ladderPrice is slightly better than the last price for the other side: a
+// sell at last × (1 − offset), rounded down to a tick; a buy at last × (1 +
+// offset), rounded up. Before any trade, the mark stands in for the last.
+func (e *Engine) ladderPrice(m *market, side Side) int64 {
+	last := m.tickPrice(m.lastPrice)
+	if m.lastPrice == 0 {
+		last = m.mark
+	}
+	off := e.cfg.Liquidation.LadderPriceOffset
+	if side == Ask {
+		p, _ := fixed.MulDiv(last, fixed.RateScale-off, fixed.RateScale, fixed.Floor)
+		return max(1, m.priceTicks(p, fixed.Floor))
+	}
+	p, _ := fixed.MulDiv(last, fixed.RateScale+off, fixed.RateScale, fixed.Ceil)
+	return max(1, m.priceTicks(p, fixed.Ceil))
+}
+
+// liquidationOrder returns the account's resting liquidation order in a
+// market, or -1.
+func (e *Engine) liquidationOrder(id AccountID, mid config.MarketID) int32 {
+	for ref := e.accounts[id].orderHead; ref >= 0; ref = e.orders[ref].next {
+		if o := &e.orders[ref]; o.market == mid && o.origin == OriginLiquidation {
+			return ref
+		}
+	}
+	return -1
+}
+
+// endLadder cancels the ladder's resting orders, unfreezes the account and
+// ends its liquidation.
+func (e *Engine) endLadder(id AccountID) {
+	for ref := e.accounts[id].orderHead; ref >= 0; {
+		next := e.orders[ref].next
+		if e.orders[ref].origin == OriginLiquidation {
+			e.cancelResting(ref, OrderCancelled, OriginLiquidation)
+		}
+		ref = next
+	}
+	e.accounts[id].frozen = false
+	r := e.marginOf(id, nil)
+	if r.NetEquity < 0 && !e.accounts[id].hasCrossPosition() {
+		e.coverDeficit(id, -r.NetEquity)
+	}
+	e.endLiquidation(id)
 }

@@ -50,3 +50,42 @@ func TestPresetsDifferAsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// Seed 002's ladder on formulas.md §2's bracket table (config/testdata/
+// brackets.yaml): a 20 BTC long at 100,000 (2,000,000 notional: the third
+// tier, 900,000–3,000,000 at 1%) breaks; the first step nets nothing
+// (one-way), freezes the market for the owner and rests a reduce-only sell
+// down to the second tier's cap, priced 0.1% under the last price (100,000):
+// at 99,900, so the bid at 99,950 takes it at once.
+func TestLadderReducesOneTierPerStep(t *testing.T) {
+	cfg, err := config.LoadFile("config/testdata/brackets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Liquidation.Policy = config.PolicyLadder
+	e, ids := newTestEngineWith(t, 2, cfg)
+	whale, mm := ids[0], ids[1]
+	perp, _ := cfg.MarketBySymbol("BTC_USDC_PERP")
+	btc, _ := cfg.AssetBySymbol("BTC")
+	usdc, _ := cfg.AssetBySymbol("USDC")
+	apply(t, e, Command{Kind: CmdDeposit, Account: mm, Asset: usdc, Amount: 900_000_000_000})
+	apply(t, e, Command{Kind: CmdWithdraw, Account: whale, Asset: usdc, Amount: 50_000_000_000}) // 50,000 left
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: mm, Market: perp, Side: Ask, Type: Limit, Price: 1_000_000, Quantity: 200_000})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: whale, Market: perp, Side: Bid, Type: Market, Quantity: 200_000})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: mm, Market: perp, Side: Bid, Type: Limit, Price: 999_500, Quantity: 400_000})
+	// At 98,300: equity 50,000 − 34,000 − 1,000 (fee) = 15,000 ≤ maintenance
+	// 1,966,000 × 1% − 4,650 (cum) = 15,010.
+	apply(t, e, Command{Kind: CmdSetIndexPrice, Asset: btc, Amount: 98_300 * fixed.PriceScale})
+	var left int64
+	for _, p := range e.Positions(whale) {
+		left += p.NetQuantity
+	}
+	// Kept: 900,000 ÷ 9.83 (one lot at the mark, 98,300) = 91,556 lots.
+	if left != 91_556 {
+		t.Fatalf("after one ladder step the whale holds %d lots, want 91556 (the second tier's cap)", left)
+	}
+	// While a step runs the owner cannot trade the market.
+	if _, err := e.Apply(&Command{Kind: CmdPlaceOrder, Account: whale, Market: perp, Side: Ask, Type: Market, Quantity: 1, ReduceOnly: true}); err == nil && e.Liquidating(whale) {
+		t.Fatal("a frozen account placed an order")
+	}
+}
