@@ -19,7 +19,10 @@ import (
 //     exposures), in O(candidates);
 //   - sweep reads every key of every market in order, against its mark,
 //     plus every always entry: a pass over 8 bytes per position that relies
-//     neither on the heap order nor on which way a mark moved.
+//     neither on the heap order nor on which way a mark moved. It finds what
+//     no mark move of their own market has shown yet: an account a fill or
+//     a fee pushed past its trigger, one whose collateral lost value with
+//     another asset's index.
 //
 // Every candidate is confirmed with the engine's own margin evaluation
 // before anything starts, so the index narrows and never decides. What is
@@ -27,9 +30,15 @@ import (
 // found: cross accounts are confirmed all together, then started in
 // ascending id, each checked once more just before its start in case an
 // earlier start made it healthy (an ADL that closed its position); then
-// isolated positions are liquidated in the order the full scan met them (the
-// market's holder order; for the sweep, account id then position slot). The tests compare both with a full recompute before every
+// isolated positions are liquidated in the order the full scan met them
+// (the market's holder order; for the sweep, account id then position
+// slot). The tests compare both with a full recompute before every
 // detection (liqindex_test.go).
+//
+// The trigger is MMR ≥ 100% (liquidatable, below), the predicate the
+// index's keys are solved for. A preset that triggers earlier (ladder's
+// maintenance + fee × exposure) needs keys solved with that requirement, and
+// its open orders hooked, before detection may use it.
 
 // sweepEvery is how many liquidation ticks pass between full sweeps of all
 // accounts, the safety net behind the per-market scans.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,15 +17,16 @@ import (
 )
 
 // Liquidation detection benchmarks (issue #3 point 13, docs/benchmarks.md).
-// They build their state through Apply, which takes a while (about 6 s per
-// million accounts) and is not timed; `go test` without -bench runs none of
-// them.
+// They build their state through Apply, once per process and size, which is
+// not timed (2.4 s for a million accounts, 41 s for ten million); `go test`
+// without -bench runs none of them.
 //
-//	go test -run='^$' -bench='Detection|LiquidationBurst' -benchmem -count=5 -timeout=60m ./engine/
-//	go test -run='^$' -bench='Detection' -detect.accounts=10000000 -benchtime=20x -timeout=60m ./engine/
+//	go test -run='^$' -bench='Detection' -benchmem -count=5 -timeout=60m ./engine/ -args -detect.accounts=1000000
+//	go test -run='^$' -bench='Detection/.*/(tick|scan|find=.*|sweep|floor|shift|recompute)$' -benchmem -count=3 -timeout=90m ./engine/ -args -detect.accounts=10000000
+//	go test -run='^$' -bench='LiquidationBurst|ADLRanking' -benchmem -count=5 ./engine/
 
 var detectAccounts = flag.String("detect.accounts", "1000000",
-	"comma-separated account counts for BenchmarkDetection (10000000 needs about 6 GiB)")
+	"comma-separated account counts for BenchmarkDetection (10000000 takes 3.3 GiB and 41 s to build)")
 
 // detectState is a BTC perpetual market where every account holds a position:
 // pairs of accounts trade with each other at 100,000, the long and the short
@@ -118,9 +120,12 @@ func benchSizes(b *testing.B) []int {
 
 // BenchmarkDetection: one mark tick over n accounts that all hold BTC
 // positions (none crossed), found through the index (tick: the whole
-// Apply of an index price; scan: the detection alone), the full sweep over
-// every trigger, the memory-bandwidth floor for the same bytes, and the
-// full recompute that every tick cost before the index.
+// Apply of an index price; scan: the detection alone); finding 100 and
+// 25,000 liquidatable accounts at a mark past their triggers (confirmed,
+// not started); the full sweep over every trigger, the memory-bandwidth
+// floor for the same bytes; a funding settlement, the index's share of it
+// (shift) and a cold rebuild; and the full recompute that every tick cost
+// before the index.
 func BenchmarkDetection(b *testing.B) {
 	saved := detectCheck
 	detectCheck = nil
@@ -150,6 +155,27 @@ func BenchmarkDetection(b *testing.B) {
 					e.scanMarket(m)
 				}
 			})
+			for _, k := range []int{100, 25_000} {
+				// Finding k liquidatable accounts: the mark set where k
+				// longs' triggers lie above it, the candidates taken and
+				// each confirmed by the full evaluation, nothing started.
+				b.Run(fmt.Sprintf("find=%d", k), func(b *testing.B) {
+					keys := slices.Clone(mi.long.keys)
+					slices.Sort(keys)
+					saved := m.mark
+					defer func() { m.mark = saved }()
+					m.mark = keys[len(keys)-k] * m.cfg.TickSize
+					found := 0
+					for b.Loop() {
+						e.refresh()
+						e.collect(m)
+						e.findCross(m)
+						e.findIsolated(m)
+						found = len(e.scan)
+					}
+					b.ReportMetric(float64(found), "found")
+				})
+			}
 			b.Run("sweep", func(b *testing.B) {
 				b.SetBytes(int64(8 * keys))
 				for b.Loop() {

@@ -98,9 +98,17 @@ func (e *Engine) payFunding(m *market, acct AccountID, p *position, amount int64
 	if pays {
 		_ = e.transfer(acct, AccountFunding, e.settle, amount, SourceFundingPayment, m.id)
 		p.funding += amount
+		if p.isolated { // an isolated position pays from its own margin
+			p.margin -= amount
+			e.liqTouch(acct)
+		}
 		e.ensureLocksCovered(acct)
 		return
 	}
 	_ = e.transfer(AccountFunding, acct, e.settle, amount, SourceFundingPayment, m.id)
 	p.funding -= amount
+	if p.isolated {
+		p.margin += amount
+		e.liqTouch(acct)
+	}
 }

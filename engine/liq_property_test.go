@@ -1676,9 +1676,7 @@ func init() { regressions = append(regressions, liqRegressions...) }
 //     account whose only counterparty is its own other side cannot be
 //     deleveraged (the fix: a proportional bankruptcy price and netting the
 //     account's own sides first, with this checker's ADL price rule updated);
-//     for hedge-mode accounts "waterfall-complete" is off too;
-//   - a scan starts each account it found without checking it again after
-//     the ones before it were liquidated (detect.go, being rewritten).
+//     for hedge-mode accounts "waterfall-complete" is off too.
 //
 // Without the flag, the "negative-equity" check (a liquidation ending flat
 // with net equity < 0) is off and those reproducers are skipped; every other
@@ -1690,5 +1688,4 @@ var gapRegressions = []string{
 	"collateral_deficit_survives_liquidation",
 	"self_adl_ignores_the_hedge",
 	"adl_first_position_absorbs_the_whole_deficit",
-	"scan_starts_a_healthy_account",
 }

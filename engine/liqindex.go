@@ -86,8 +86,9 @@ import (
 //     healthy, its key is recomputed;
 //   - a debit of the settlement asset alone (a funding payment, a fee) moves
 //     the key toward danger by a gallop from the old key on the trigger's own
-//     predicate (risk.LiquidatableAt), a few requirement evaluations instead
-//     of a full solve; the new key is conservative and loose.
+//     predicate (risk.LiquidatableAt): usually one requirement evaluation,
+//     where a full solve takes 15 to 60; the new key is conservative and
+//     loose by about an eighth of the move.
 //
 // Any other change (a fill, an isolated margin change, a balance in another
 // asset, the start or end of a liquidation) recomputes the account's entries
@@ -612,6 +613,8 @@ func (e *Engine) shiftKeys(id AccountID, debit int64) bool {
 		return a.liquidating || !a.hasCrossPosition()
 	case en.kind == kindNever: // a long with no liquidation price, which a debit may give it
 		return false
+	case en.key == keyLimit:
+		return true // a candidate at every mark already
 	}
 	i := e.slot(id, en.market, en.hedge, false)
 	if i < 0 || a.liquidating {
@@ -630,21 +633,25 @@ func (e *Engine) shiftKeys(id AccountID, debit int64) bool {
 	var brk [config.MaxBrackets]int64
 	in.Maintenance = risk.MarketRequirement(m.cfg, e.cfg.Assets[e.settle].Decimals)
 	in.Breaks = risk.MarketBreaks(m.cfg, brk[:0])
-	if en.key == keyLimit {
-		return true // a candidate at every mark already
-	}
 	c, err := fixed.Mul(abs(p.qty), m.lotTick)
 	if err != nil {
 		return false
 	}
-	step := max(1, debit/c)
+	// The debit moves the boundary by about debit/c ticks, a little more
+	// as maintenance grows with the notional: try an eighth more first (one
+	// evaluation, usually), then double. Less than a tick's value may leave
+	// the key where it is.
+	first := int64(0)
+	if debit >= c {
+		first = debit/c + debit/c/8 + 1
+	}
 	// Long: safe at every tick ≥ t keeps the key at t−1. Short: safe at
 	// every tick ≤ t makes the boundary t+1, the key −(t+1).
 	from, dir := en.key+1, int64(1)
 	if en.kind == kindShort {
 		from, dir = -en.key-1, -1
 	}
-	for d := int64(0); ; d = min(max(2*d, step), math.MaxInt64/4) {
+	for d := first; ; d = min(2*d+1, math.MaxInt64/4) {
 		t := from + dir*d
 		if t < 1 {
 			if dir > 0 {
