@@ -64,3 +64,53 @@ func TestIsolatedBesideCross(t *testing.T) {
 		t.Fatalf("account lost %d, want (0, %d]: the isolated margin", loss, iso.Margin)
 	}
 }
+
+// CmdAdjustMargin (DESIGN.md §4: POST /api/v1/position/margin) moves margin
+// into an isolated position from cross, and out of it down to its initial
+// margin, never below; a cross position has none to move.
+func TestAdjustIsolatedMargin(t *testing.T) {
+	e, ids := newTestEngine(t, 2)
+	trader, mm := ids[0], ids[1]
+	cfg := e.Config()
+	perp, _ := cfg.MarketBySymbol("BTC_USDC_PERP")
+	eth, _ := cfg.MarketBySymbol("ETH_USDC_PERP")
+	ethAsset, _ := cfg.AssetBySymbol("ETH")
+	apply(t, e, Command{Kind: CmdSetIndexPrice, Asset: ethAsset, Amount: 4_000 * fixed.PriceScale})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: mm, Market: perp, Side: Ask, Type: Limit, Price: 1_000_000, Quantity: 10_000})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: trader, Market: perp, Side: Bid, Type: Market, Quantity: 10_000, MarginMode: Isolated})
+	margin := func() int64 {
+		for _, p := range e.Positions(trader) {
+			if p.Market == perp {
+				return p.Margin
+			}
+		}
+		return -1
+	}
+	// Initial margin at the mark: 100,000 × 0.01333333 = 1,333.333 USDC.
+	const im = 1_333_333_000
+	if got := margin(); got != im {
+		t.Fatalf("margin %d, want %d", got, im)
+	}
+	apply(t, e, Command{Kind: CmdAdjustMargin, Account: trader, Market: perp, Amount: 5_000_000_000})
+	if got := margin(); got != im+5_000_000_000 {
+		t.Fatalf("after adding 5,000: margin %d", got)
+	}
+	apply(t, e, Command{Kind: CmdAdjustMargin, Account: trader, Market: perp, Amount: -5_000_000_000})
+	for _, c := range []Command{
+		{Kind: CmdAdjustMargin, Account: trader, Market: perp, Amount: -1},                // below the initial margin
+		{Kind: CmdAdjustMargin, Account: trader, Market: perp, Amount: 1_000_000_000_000}, // more than cross can spare
+		{Kind: CmdAdjustMargin, Account: trader, Market: eth, Amount: 1_000_000},          // no isolated ETH position
+		{Kind: CmdAdjustMargin, Account: trader, Market: perp, Amount: 0},
+	} {
+		before := e.StateHash()
+		if _, err := e.Apply(&c); err == nil {
+			t.Fatalf("%+v accepted", c)
+		}
+		if e.StateHash() != before {
+			t.Fatalf("refused %+v changed the state", c)
+		}
+	}
+	if got := margin(); got != im {
+		t.Fatalf("margin %d after refusals, want %d", got, im)
+	}
+}
