@@ -11,7 +11,7 @@ import (
 // auto-deleveraging.
 func (e *Engine) adlAll(id AccountID) {
 	e.setStage(id, StageADL)
-	var buf [8]isoRef
+	var buf [8]slotRef
 	for _, ref := range e.crossPositions(id, buf[:0]) {
 		if i := e.openSlot(ref); i >= 0 {
 			e.adlPosition(id, i)

@@ -61,7 +61,7 @@ func (e *Engine) backstopStage(id AccountID) {
 		e.adlAll(id)
 		return
 	}
-	var buf [8]isoRef
+	var buf [8]slotRef
 	for _, ref := range e.crossPositions(id, buf[:0]) {
 		if i := e.openSlot(ref); i >= 0 {
 			e.backstopPosition(id, i)

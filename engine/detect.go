@@ -163,13 +163,13 @@ func (e *Engine) findIsolated(m *market) {
 	x.iso = x.iso[:0]
 	for _, ref := range x.hits {
 		if en := &x.entries[ref]; en.iso {
-			x.iso = append(x.iso, isoHit{ref: isoRef{en.account, en.market, en.hedge}})
+			x.iso = append(x.iso, isoHit{ref: slotRef{en.account, en.market, en.hedge}})
 		}
 	}
 	for _, mid := range x.fallbacks {
 		for _, h := range e.markets[mid].holders {
 			if p := &e.accounts[h.account].positions[h.slot]; p.isolated {
-				x.iso = append(x.iso, isoHit{ref: isoRef{h.account, mid, p.hedge}})
+				x.iso = append(x.iso, isoHit{ref: slotRef{h.account, mid, p.hedge}})
 			}
 		}
 	}

@@ -58,7 +58,7 @@ type Engine struct {
 	nextLiqTick int64              // engine time of the next liquidation tick, 0 = none due
 	nextSweep   int64              // engine time of the next full liquidation sweep
 	scan        []AccountID        // reused: accounts found liquidatable by a scan
-	isoScan     []isoRef           // reused: isolated positions a scan checks
+	isoScan     []slotRef          // reused: isolated positions a scan checks
 	ticking     []AccountID        // reused: the accounts a liquidation tick steps
 	payments    []int64            // reused: funding payments per holder
 	liq         liqIndex           // derived: trigger prices for detection (liqindex.go)

@@ -119,8 +119,9 @@ func (e *Engine) adjustMargin(c *Command) *Error {
 	return nil
 }
 
-// isoRef names an isolated position across changes of its slot index.
-type isoRef struct {
+// slotRef names a position (an account's slot in a market, by side) across
+// changes of its slot index: closes and releases move slots.
+type slotRef struct {
 	account AccountID
 	market  config.MarketID
 	hedge   int8
@@ -133,7 +134,7 @@ type isoRef struct {
 // price, and what the book does not take is closed by ADL at the bankruptcy
 // price. The rest of the account is untouched. Each stage is reported with
 // the market and position side of the position.
-func (e *Engine) liquidateIsolated(r isoRef) {
+func (e *Engine) liquidateIsolated(r slotRef) {
 	i := e.slot(r.account, r.market, r.hedge, false)
 	if i < 0 {
 		return
@@ -156,7 +157,7 @@ func (e *Engine) liquidateIsolated(r isoRef) {
 	e.isolatedStage(r, StageNone)
 }
 
-func (e *Engine) isolatedStage(r isoRef, s LiquidationStage) {
+func (e *Engine) isolatedStage(r slotRef, s LiquidationStage) {
 	ev := e.emit(EvLiquidation)
 	ev.Account, ev.Market, ev.Stage, ev.PositionSide = r.account, r.market, s, sideOfSlot(r.hedge)
 	ev.Isolated = true

@@ -222,7 +222,7 @@ type want struct {
 // isoHit is an isolated candidate and the order it is handled in.
 type isoHit struct {
 	order int64
-	ref   isoRef
+	ref   slotRef
 }
 
 // acct returns id's index state, growing the table for new accounts.

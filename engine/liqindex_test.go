@@ -69,12 +69,12 @@ func exactCross(e *Engine, m *market) []AccountID {
 
 // exactIsolated is the full recompute for isolated positions, in the order
 // the full scan met them: m's holders in order, or (nil) account then slot.
-func exactIsolated(e *Engine, m *market) []isoRef {
-	var out []isoRef
+func exactIsolated(e *Engine, m *market) []slotRef {
+	var out []slotRef
 	check := func(id AccountID, i int) {
 		if p := &e.accounts[id].positions[i]; p.isolated && p.qty != 0 {
 			if r := e.isolatedOf(id, i); r.Liquidatable() {
-				out = append(out, isoRef{id, p.market, p.hedge})
+				out = append(out, slotRef{id, p.market, p.hedge})
 			}
 		}
 	}
@@ -99,7 +99,7 @@ func exactIsolated(e *Engine, m *market) []isoRef {
 func checkFound(e *Engine, m *market) error {
 	cross := e.scan
 	e.findIsolated(m)
-	var iso []isoRef
+	var iso []slotRef
 	for _, r := range e.isoScan {
 		i := e.slot(r.account, r.market, r.hedge, false)
 		if i < 0 {

@@ -116,7 +116,7 @@ func (e *Engine) backpackStep(id AccountID, first bool) {
 	if !first && !e.coin(lq.Probability) {
 		return
 	}
-	var buf [8]isoRef
+	var buf [8]slotRef
 	for _, ref := range e.crossPositions(id, buf[:0]) {
 		i := e.openSlot(ref)
 		if i < 0 {
@@ -133,10 +133,10 @@ func (e *Engine) backpackStep(id AccountID, first bool) {
 // crossPositions lists an account's cross positions by market and side, so a
 // caller can act on each while closes move the slots: it looks each up again
 // (e.slot) before acting, and one that closed meanwhile is simply gone.
-func (e *Engine) crossPositions(id AccountID, buf []isoRef) []isoRef {
+func (e *Engine) crossPositions(id AccountID, buf []slotRef) []slotRef {
 	for _, p := range e.accounts[id].positions {
 		if p.qty != 0 && !p.isolated {
-			buf = append(buf, isoRef{id, p.market, p.hedge})
+			buf = append(buf, slotRef{id, p.market, p.hedge})
 		}
 	}
 	return buf
@@ -144,7 +144,7 @@ func (e *Engine) crossPositions(id AccountID, buf []isoRef) []isoRef {
 
 // openSlot returns the current slot of a listed position if it still holds
 // a quantity, else -1.
-func (e *Engine) openSlot(r isoRef) int {
+func (e *Engine) openSlot(r slotRef) int {
 	i := e.slot(r.account, r.market, r.hedge, false)
 	if i < 0 || e.accounts[r.account].positions[i].qty == 0 {
 		return -1

@@ -15,22 +15,16 @@ import (
 // book did not take; and whatever equity is left, the liquidation surplus,
 // goes to the insurance fund. The account ends flat.
 func (e *Engine) classicStep(id AccountID) {
-	var todo [8]isoRef // the cross positions, named by market and side
-	refs := todo[:0]
-	for _, p := range e.accounts[id].positions {
-		if p.qty != 0 && !p.isolated {
-			refs = append(refs, isoRef{id, p.market, p.hedge})
-		}
-	}
-	for _, ref := range refs {
-		if i := e.slot(id, ref.market, ref.hedge, false); i >= 0 {
+	var buf [8]slotRef
+	for _, ref := range e.crossPositions(id, buf[:0]) {
+		if i := e.openSlot(ref); i >= 0 {
 			fund := e.ledger.Balance(uint32(AccountInsurance), int(e.settle))
 			e.bookLiquidate(id, i, 0, fund)
 		}
 		if r := e.marginOf(id, nil); r.NetEquity < 0 {
 			e.coverDeficit(id, -r.NetEquity)
 		}
-		if i := e.slot(id, ref.market, ref.hedge, false); i >= 0 && e.accounts[id].positions[i].qty != 0 {
+		if i := e.openSlot(ref); i >= 0 {
 			e.setStage(id, StageADL)
 			e.adlPosition(id, i)
 		}
@@ -66,7 +60,7 @@ func (e *Engine) partialStep(id AccountID, first bool) {
 		return
 	}
 	a.cooldown = e.now + lq.PartialCooldownMs
-	var buf [8]isoRef
+	var buf [8]slotRef
 	for _, ref := range e.crossPositions(id, buf[:0]) {
 		i := e.openSlot(ref)
 		if i < 0 {
@@ -114,7 +108,7 @@ func (e *Engine) ladderStep(id AccountID) {
 		e.endLadder(id)
 		return
 	}
-	var buf [8]isoRef
+	var buf [8]slotRef
 	for _, ref := range e.crossPositions(id, buf[:0]) {
 		if i := e.openSlot(ref); i >= 0 {
 			e.ladderPosition(id, i)
@@ -126,12 +120,12 @@ func (e *Engine) ladderStep(id AccountID) {
 // long and short against the larger, at the mark rounded to a tick: risk the
 // account does not bear, removed without touching the book.
 func (e *Engine) netHedges(id AccountID) {
-	var buf [8]isoRef
+	var buf [8]slotRef
 	for _, ref := range e.crossPositions(id, buf[:0]) {
 		if ref.hedge != 1 {
 			continue
 		}
-		i, j := e.openSlot(ref), e.openSlot(isoRef{id, ref.market, -1})
+		i, j := e.openSlot(ref), e.openSlot(slotRef{id, ref.market, -1})
 		if i < 0 || j < 0 || e.accounts[id].positions[j].isolated {
 			continue
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/waterfallrisk/waterfall/engine/config"
@@ -84,8 +85,23 @@ func TestLadderReducesOneTierPerStep(t *testing.T) {
 	if left != 91_556 {
 		t.Fatalf("after one ladder step the whale holds %d lots, want 91556 (the second tier's cap)", left)
 	}
-	// While a step runs the owner cannot trade the market.
-	if _, err := e.Apply(&Command{Kind: CmdPlaceOrder, Account: whale, Market: perp, Side: Ask, Type: Market, Quantity: 1, ReduceOnly: true}); err == nil && e.Liquidating(whale) {
-		t.Fatal("a frozen account placed an order")
+	// The ladder re-evaluates at the next tick; until then the owner cannot
+	// trade the market, not even reduce-only.
+	if !e.Liquidating(whale) {
+		t.Fatal("the ladder ended within its step")
 	}
+	order := Command{Kind: CmdPlaceOrder, Account: whale, Market: perp, Side: Ask, Type: Market, Quantity: 1, ReduceOnly: true}
+	if _, err := e.Apply(&order); !errors.Is(err, &Error{Code: CodeAccountLiquidating}) {
+		t.Fatalf("a frozen account's order: %v, want ACCOUNT_LIQUIDATING", err)
+	}
+	// At the tick it is no longer due: 91,556 lots (900,000 notional, the
+	// second tier: 0.5%, cum 150) need 4,350 + the 1% closing fee 9,000 =
+	// 13,350, while the sale at 99,950, above the 98,300 mark, left about
+	// 22,000 of equity. The ladder ends and the market thaws.
+	apply(t, e, Command{Kind: CmdAdvanceTime, Amount: e.Now() + cfg.Liquidation.TickMs})
+	if e.Liquidating(whale) {
+		r := e.Margin(whale)
+		t.Fatalf("the ladder did not end: equity %d, maintenance %d", r.NetEquity, r.Maintenance)
+	}
+	apply(t, e, order)
 }
