@@ -70,8 +70,8 @@ func (e *Engine) deposit(c *Command) *Error {
 	}
 	e.emitBalance(c.Account, c.Asset, c.Amount, SourceDeposit, c.Account, 0)
 	if e.accounts[c.Account].liquidating {
-		if r := e.marginOf(c.Account, nil); !r.Liquidatable() {
-			e.endLiquidation(c.Account) // a top-up that restores MMR < 100% stops it
+		if r := e.marginOf(c.Account, nil); !e.due(&r) {
+			e.endLiquidation(c.Account) // a top-up that clears the trigger stops it
 		}
 	}
 	return nil

@@ -7,32 +7,82 @@ import (
 	"github.com/waterfallrisk/waterfall/engine/risk"
 )
 
-// adlAll is stage 3 for an account: every remaining position is closed by
-// auto-deleveraging.
+// adlAll is stage 3 for an account: a hedge-mode account's own longs and
+// shorts are first netted against each other at the mark, then every
+// remaining position is closed by auto-deleveraging, each absorbing its
+// share of the account's deficit (deficitShare).
 func (e *Engine) adlAll(id AccountID) {
 	e.setStage(id, StageADL)
+	e.netHedges(id)
 	var buf [8]slotRef
-	for _, ref := range e.crossPositions(id, buf[:0]) {
+	refs := e.crossPositions(id, buf[:0])
+	for k, ref := range refs {
 		if i := e.openSlot(ref); i >= 0 {
-			e.adlPosition(id, i)
+			e.adlPosition(id, i, e.deficitShare(id, i, refs[k+1:]))
 		}
 	}
 }
 
+// deficitShare returns the cushion with which slot i's bankruptcy price is
+// solved when the account's positions in rest are still to be closed: the
+// part of the account's deficit (−net equity, at the mark) that rest will
+// absorb, in proportion to notional at the mark, rounded down, so that slot
+// i absorbs its share rounded up and the last position whatever is left.
+// Closing each position at its bankruptcy price with the others held at the
+// mark (cushion 0) would put the whole deficit on the first.
+func (e *Engine) deficitShare(id AccountID, i int, rest []slotRef) int64 {
+	r := e.marginOf(id, nil)
+	if r.NetEquity >= 0 {
+		return 0
+	}
+	own := e.notionalOf(&e.accounts[id].positions[i])
+	others := int64(0)
+	for _, ref := range rest {
+		if j := e.openSlot(ref); j >= 0 && j != i {
+			n, err := fixed.Add(others, e.notionalOf(&e.accounts[id].positions[j]))
+			if err != nil {
+				return 0
+			}
+			others = n
+		}
+	}
+	total, err := fixed.Add(own, others)
+	if err != nil || total == 0 || others == 0 {
+		return 0
+	}
+	share, err := fixed.MulDiv(-r.NetEquity, others, total, fixed.Floor)
+	if err != nil {
+		return 0
+	}
+	return share
+}
+
+// notionalOf is a position's notional at the mark (Ceil), 0 if it cannot be
+// valued.
+func (e *Engine) notionalOf(p *position) int64 {
+	m := &e.markets[p.market]
+	n, err := m.valueAt(abs(p.qty), m.mark, fixed.Ceil)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 // adlPosition closes slot i in full against ranked opposite positions
-// (DESIGN.md §5, formulas.md §5): at one bankruptcy price, rounded once
-// against the bankrupt account, highest score first, hedged positions only in
-// a second pass, pro rata where scores tie; the counterparties' quantities
+// (DESIGN.md §5, formulas.md §5): at one bankruptcy price, solved with
+// cushion added to the other equity (deficitShare) and rounded once against
+// the bankrupt account, highest score first, hedged positions only in a
+// second pass, pro rata where scores tie; the counterparties' quantities
 // sum exactly to the position, never more; no fees. Without a bankruptcy
 // price in range (solvent at every price) the position closes at the mark.
-func (e *Engine) adlPosition(id AccountID, i int) {
+func (e *Engine) adlPosition(id AccountID, i int, cushion int64) {
 	p := e.accounts[id].positions[i]
 	m := &e.markets[p.market]
 	side, r := Ask, fixed.Floor
 	if p.qty < 0 {
 		side, r = Bid, fixed.Ceil
 	}
-	price, ok := e.bankruptcyTicks(id, i, 0)
+	price, ok := e.bankruptcyTicks(id, i, cushion)
 	if !ok {
 		price = m.markTicks(r)
 	}
@@ -50,9 +100,10 @@ func (e *Engine) adlPosition(id AccountID, i int) {
 }
 
 // adlCandidates lists the positions opposite a bankrupt long (or short) in m
-// with their scores under the configured ranking. In hedge mode the bankrupt
-// account's own other side comes last of all, as a hedged position with the
-// lowest score (pricing that case exactly is a known gap: docs/policies.md).
+// with their scores under the configured ranking. The bankrupt account's own
+// other side, which adlAll nets first, can only remain when one of the two
+// is isolated: it comes last of all, as a hedged position with the lowest
+// score.
 // Hedged: the holder has opposite exposure in the same base
 // asset (DESIGN.md §5: an opposite perpetual position, or a spot balance).
 func (e *Engine) adlCandidates(bankrupt AccountID, m *market, againstLong bool) ([]liquidation.Candidate, []holding) {

@@ -41,9 +41,11 @@ var knownBugs = flag.Bool("known-bugs", false, "also run testdata/known_bugs (ex
 // raw lots or ticks for qty= and price=, so a scenario can show what the
 // engine does with values no decimal edge would let through):
 //
-//	config market=SYM [oi-limit=Q] [max-qty=Q] [min-qty=Q] [mark-band=F]
-//	       [liquidation-capacity=USDC]  (before the first command)
-//	engine name=N                      switch to (or start) another engine on the same config
+//	config [file=PATH] [policy=NAME] [market=SYM [oi-limit=Q] [max-qty=Q] [min-qty=Q] [mark-band=F]
+//	       [liquidation-capacity=USDC]]  (before the first command; file: a configuration,
+//	                                   relative to engine/, instead of the default)
+//	engine name=N [policy=NAME]        switch to (or start) another engine on the same config,
+//	                                   a new one under another liquidation preset
 //	account name=N                     create an account
 //	deposit|withdraw account=N asset=A qty=Q
 //	index asset=A price=P
@@ -94,6 +96,7 @@ type harness struct {
 // ddEngine is one engine with its account names and its command log.
 type ddEngine struct {
 	e     *engine.Engine
+	cfg   *config.Config // the engine's configuration (a policy= may differ from the file's)
 	names map[string]engine.AccountID
 	ids   map[engine.AccountID]string
 	log   []ddApplied
@@ -122,11 +125,16 @@ func (h *harness) engine(td *datadriven.TestData) *ddEngine {
 }
 
 func (h *harness) newEngine(td *datadriven.TestData, name string) *ddEngine {
-	e, err := engine.New(h.cfg)
+	return h.newEngineOn(td, name, h.cfg)
+}
+
+// newEngineOn starts engine name on cfg.
+func (h *harness) newEngineOn(td *datadriven.TestData, name string, cfg *config.Config) *ddEngine {
+	e, err := engine.New(cfg)
 	if err != nil {
 		h.fatalf(td, "engine.New: %v", err)
 	}
-	d := &ddEngine{e: e, names: map[string]engine.AccountID{}, ids: map[engine.AccountID]string{},
+	d := &ddEngine{e: e, cfg: cfg, names: map[string]engine.AccountID{}, ids: map[engine.AccountID]string{},
 		stages: map[engine.AccountID]engine.LiquidationStage{}}
 	h.engines[name] = d
 	h.order = append(h.order, name)
@@ -140,12 +148,19 @@ func (h *harness) run(td *datadriven.TestData) string {
 	case "config":
 		return h.configure(a)
 	case "engine":
-		a.allow("name")
+		a.allow("name", "policy")
 		name := a.str("name")
 		if d, ok := h.engines[name]; ok {
+			if a.has("policy") {
+				a.fail("engine %s exists: policy= only starts a new one", name)
+			}
 			h.cur = d
 		} else {
-			h.cur = h.newEngine(td, name)
+			cfg := *h.cfg // its own copy: a policy= changes this engine alone
+			if a.has("policy") {
+				cfg.Liquidation.Policy = a.policy("policy")
+			}
+			h.cur = h.newEngineOn(td, name, &cfg)
 		}
 		return "engine " + name
 	case "book", "positions", "balances", "margin", "mark", "hash", "same-hash", "liquidations":
@@ -334,7 +349,20 @@ func (h *harness) configure(a *args) string {
 	if h.cur != nil {
 		a.fail("config must come before the first command")
 	}
-	a.allow("market", "oi-limit", "max-qty", "min-qty", "mark-band", "liquidation-capacity")
+	a.allow("file", "policy", "market", "oi-limit", "max-qty", "min-qty", "mark-band", "liquidation-capacity")
+	if a.has("file") {
+		cfg, err := config.LoadFile(a.str("file"))
+		if err != nil {
+			a.fail("config: %v", err)
+		}
+		h.cfg = cfg
+	}
+	if a.has("policy") {
+		h.cfg.Liquidation.Policy = a.policy("policy")
+	}
+	if !a.has("market") {
+		return "ok"
+	}
 	id := a.market("market")
 	m := &h.cfg.Markets[id]
 	base := h.cfg.Assets[m.Base].Decimals
@@ -423,7 +451,7 @@ func (h *harness) view(a *args) string {
 func (h *harness) replayAll(t *testing.T) {
 	for _, name := range h.order {
 		d := h.engines[name]
-		e, err := engine.New(h.cfg)
+		e, err := engine.New(d.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -578,6 +606,15 @@ func (a *args) account(d *ddEngine, key string) engine.AccountID {
 	}
 	a.fail("no account named %q", s)
 	return 0
+}
+
+// policy reads a liquidation preset's name.
+func (a *args) policy(key string) config.LiquidationPolicy {
+	p, ok := config.ParsePolicy(a.str(key))
+	if !ok {
+		a.fail("%s=%s: no such liquidation policy", key, a.str(key))
+	}
+	return p
 }
 
 func (a *args) market(key string) config.MarketID {

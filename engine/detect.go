@@ -3,6 +3,9 @@ package engine
 import (
 	"cmp"
 	"slices"
+
+	"github.com/waterfallrisk/waterfall/engine/config"
+	"github.com/waterfallrisk/waterfall/engine/risk"
 )
 
 // Liquidation detection (docs/policies.md "Trigger"). After a mark move in
@@ -35,10 +38,11 @@ import (
 // slot). The tests compare both with a full recompute before every
 // detection (liqindex_test.go).
 //
-// The trigger is MMR ≥ 100% (liquidatable, below), the predicate the
-// index's keys are solved for. A preset that triggers earlier (ladder's
-// maintenance + fee × exposure) needs keys solved with that requirement, and
-// its open orders hooked, before detection may use it.
+// The trigger is the preset's (due, below): MMR ≥ 100% for a cross account,
+// or under the ladder preset maintenance + closing fee × position notional ≥
+// net equity; an isolated position always triggers at its own MMR ≥ 100%.
+// The index's keys are solved for the same predicate (triggerRequirement);
+// neither reads open orders, so placing or cancelling one moves no key.
 
 // sweepEvery is how many liquidation ticks pass between full sweeps of all
 // accounts, the safety net behind the per-market scans.
@@ -193,8 +197,36 @@ func (e *Engine) findIsolated(m *market) {
 	}
 }
 
-// liquidatable is the trigger: the account's MMR is at or above 100%.
+// liquidatable reports whether a cross account meets its preset's trigger.
 func (e *Engine) liquidatable(id AccountID) bool {
 	r := e.marginOf(id, nil)
-	return r.Liquidatable()
+	return e.due(&r)
+}
+
+// due is the preset's trigger on a cross account's margin: MMR ≥ 100%, or
+// under the ladder preset MMR + closing fee rate ≥ 100% of the margin ratio
+// (seed 002), the closing fee being the liquidation fee on the position
+// notional (risk.Account.DueWithClosingFee). A liquidation runs while its
+// account stays due.
+func (e *Engine) due(r *risk.Account) bool {
+	return r.DueWithClosingFee(e.closingFee())
+}
+
+// closingFee is the fee rate the trigger reserves on top of maintenance: the
+// liquidation fee under the ladder preset, none otherwise.
+func (e *Engine) closingFee() int64 {
+	if e.cfg.Liquidation.Policy == config.PolicyLadder {
+		return e.cfg.Liquidation.Fee
+	}
+	return 0
+}
+
+// triggerRequirement is the requirement the index solves a position's key
+// for, matching due: the closing fee applies to cross positions only.
+func (e *Engine) triggerRequirement(m *market, iso bool) risk.RequirementFunc {
+	fee := e.closingFee()
+	if iso {
+		fee = 0
+	}
+	return risk.TriggerRequirement(m.cfg, e.cfg.Assets[e.settle].Decimals, fee)
 }

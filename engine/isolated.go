@@ -152,7 +152,7 @@ func (e *Engine) liquidateIsolated(r slotRef) {
 	}
 	if i = e.slot(r.account, r.market, r.hedge, false); i >= 0 && e.accounts[r.account].positions[i].qty != 0 {
 		e.isolatedStage(r, StageADL)
-		e.adlPosition(r.account, i)
+		e.adlPosition(r.account, i, 0)
 	}
 	e.isolatedStage(r, StageNone)
 }

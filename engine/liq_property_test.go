@@ -140,12 +140,13 @@ type liqState struct {
 	wasLiq          bool
 	startNow        int64
 	lastPrice       []int64
-	lastUserTaker   []int64 // per market, −1: none this command
+	userTakes       [][]userTake // per market, this command: user taker fills, in order
 	moved           []bool  // per market: the mark moved
 	groups          []*adlGroup
 	pendingBackstop *engine.Event
 	offBook         []uint64
 	bookTrades      map[uint64]bool
+	netting         uint64 // the trade of a netting's first half, awaiting its second
 	tradeEvents     []uint64
 	feesCharged     int64
 	feesIn          int64
@@ -156,10 +157,10 @@ type liqState struct {
 func newLiqState(cfg *config.Config, e *engine.Engine) *liqState {
 	lq := &liqState{
 		cfg: cfg, first: e.FirstUser(), sdec: cfg.Assets[usdc].Decimals,
-		backpack: cfg.Liquidation.Policy == config.PolicyBackpack || cfg.Liquidation.Policy == config.PolicyLadder,
+		backpack: cfg.Liquidation.Policy == config.PolicyBackpack,
 		leverage: map[engine.AccountID]int64{}, isoMode: map[engine.AccountID]bool{},
 		tainted: map[engine.AccountID]bool{}, stage: map[engine.AccountID]engine.LiquidationStage{},
-		lastPrice: make([]int64, len(cfg.Markets)), lastUserTaker: make([]int64, len(cfg.Markets)),
+		lastPrice: make([]int64, len(cfg.Markets)), userTakes: make([][]userTake, len(cfg.Markets)),
 		moved: make([]bool, len(cfg.Markets)), bookTrades: map[uint64]bool{},
 		entered: map[engine.AccountID]bool{}, touched: map[engine.AccountID]int64{},
 	}
@@ -184,13 +185,19 @@ func (c *checker) isUser(id engine.AccountID) bool {
 }
 
 // liqBefore records what the checks compare against the state before cmd.
+// userTake is a user taker's fill: the trades that may set the last price.
+type userTake struct {
+	trade uint64
+	price int64
+}
+
 func (c *checker) liqBefore(cmd engine.Command) {
 	lq, e := c.lq, c.e
 	lq.wasLiq = slices.Contains(accountKinds, cmd.Kind) && c.isUser(cmd.Account) && e.Liquidating(cmd.Account)
 	lq.startNow = e.Now()
 	for m := range lq.lastPrice {
 		lq.lastPrice[m] = e.LastPrice(config.MarketID(m)) //nolint:gosec // small
-		lq.lastUserTaker[m] = -1
+		lq.userTakes[m] = lq.userTakes[m][:0]
 		lq.moved[m] = false
 	}
 	lq.groups, lq.pendingBackstop = lq.groups[:0], nil
@@ -373,6 +380,9 @@ func (c *checker) shadowEvaluate(id engine.AccountID, slots []slot) (risk.Accoun
 		if err := r.AddRequirements(expoN, im, mm); err != nil {
 			return r, err
 		}
+		if r.Notional, err = fixed.Add(r.Notional, notional); err != nil {
+			return r, err
+		}
 	}
 	return r, nil
 }
@@ -415,7 +425,9 @@ func (c *checker) checkLiqEvent(cmd engine.Command, evs []engine.Event, i int) e
 		if ev.OrderEvent == engine.OrderAccepted && ev.Origin == engine.OriginLiquidation {
 			k := posKey{ev.Account, ev.Market, slotOf(ev.PositionSide)}
 			pos := c.positions[k][0]
-			if !ev.ReduceOnly || ev.TimeInForce != engine.IOC || ev.Type != engine.Limit || pos == 0 ||
+			// The ladder's cross orders rest (GTC); isolated ones are IOC.
+			tifOK := ev.TimeInForce == engine.IOC || ev.TimeInForce == engine.GTC && lq.cfg.Liquidation.Policy == config.PolicyLadder
+			if !ev.ReduceOnly || !tifOK || ev.Type != engine.Limit || pos == 0 ||
 				(pos > 0) != (ev.Side == engine.Ask) || ev.Quantity > abs64(pos) || ev.Quantity <= 0 {
 				return fail("liquidation-fill", "%s: liquidation order %d (%v %v %v reduce-only %v, %d lots) against position %d",
 					fmtCmd(cmd), ev.OrderID, ev.Side, ev.Type, ev.TimeInForce, ev.ReduceOnly, ev.Quantity, pos)
@@ -501,6 +513,18 @@ func (c *checker) checkLiqFee(cmd engine.Command, ev *engine.Event, q, equityAft
 	return nil
 }
 
+// nettingHalf reports whether a book liquidation fill is the first half of
+// a hedge-mode account netting its own long against its short (adl.go,
+// presets.go netHedges): the long sells, off the book, at the mark rounded
+// down, while the account's short (not yet moved: the checker folds one
+// event at a time) still holds the lots.
+func (c *checker) nettingHalf(ev *engine.Event) bool {
+	mc := &c.cfg.Markets[ev.Market]
+	short := c.positions[posKey{ev.Account, ev.Market, slotOf(engine.Short)}][0]
+	return ev.PositionSide == engine.Long && ev.Side == engine.Ask && -short >= ev.FillQty &&
+		ev.FillPrice == markTicks(mc, c.lq.mark[ev.Market], fixed.Floor)
+}
+
 func (c *checker) checkLiqFill(cmd engine.Command, ev *engine.Event) error {
 	lq := c.lq
 	mc := &c.cfg.Markets[ev.Market]
@@ -511,16 +535,28 @@ func (c *checker) checkLiqFill(cmd engine.Command, ev *engine.Event) error {
 		if !ev.Maker {
 			lq.bookTrades[ev.TradeID] = true
 			if ev.Origin == engine.OriginUser {
-				lq.lastUserTaker[ev.Market] = ev.FillPrice
+				lq.userTakes[ev.Market] = append(lq.userTakes[ev.Market], userTake{ev.TradeID, ev.FillPrice})
 			}
 		}
 	case engine.FillBookLiquidation:
 		lq.bookTrades[ev.TradeID] = true
+		if ev.Maker { // a resting liquidation order (the ladder's): its trade sets no last price
+			lq.userTakes[ev.Market] = slices.DeleteFunc(lq.userTakes[ev.Market], func(t userTake) bool { return t.trade == ev.TradeID })
+		}
 		lq.feesCharged += ev.Fee
-		if ev.Maker || ev.Origin != engine.OriginLiquidation || !ev.ReduceOnly || ev.SystemType != engine.SystemLiquidatePositionOnBook {
+		rests := lq.cfg.Liquidation.Policy == config.PolicyLadder // its orders rest, and fill as makers
+		if ev.Maker && !rests || ev.Origin != engine.OriginLiquidation || !ev.ReduceOnly || ev.SystemType != engine.SystemLiquidatePositionOnBook {
 			return fail("liquidation-fill", "%s: book liquidation fill %+v", fmtCmd(cmd), *ev)
 		}
 		if lq.tainted[id] || !lq.backpack {
+			return nil
+		}
+		if lq.netting == ev.TradeID {
+			lq.netting = 0
+			return nil // the second half of a netting trade
+		}
+		if c.nettingHalf(ev) {
+			lq.netting = ev.TradeID
 			return nil
 		}
 		if st := lq.stage[id]; st != engine.StageBook {
@@ -652,10 +688,17 @@ func (c *checker) checkADLBankrupt(cmd engine.Command, ev *engine.Event) error {
 	}
 	// The position is closed at one price P: the account's equity is now
 	// OtherEquity + (value of the position at P), so OtherEquity, and the
-	// bankruptcy price it defines, follow.
+	// bankruptcy price it defines, follow; the price is solved with the
+	// deficit share of the account's other open positions added to it.
 	mc := &c.cfg.Markets[ev.Market]
-	eq := c.shadowMargin(ev.Account, c.slotsOf(ev.Account)).NetEquity
+	slots := c.slotsOf(ev.Account)
+	eq := c.shadowMargin(ev.Account, slots).NetEquity
 	cq := g.start * lotTick(mc) // settlement units per tick of the whole position
+	cushion, err := c.deficitShare(ev.Account, slots, g, eq)
+	if err != nil {
+		return fail("adl-price", "%s: account %d: %v", fmtCmd(cmd), ev.Account, err)
+	}
+	eq += cushion
 	var want int64
 	if g.side == engine.Ask { // a long
 		oe := eq - cq*g.price
@@ -677,6 +720,49 @@ func (c *checker) checkADLBankrupt(cmd engine.Command, ev *engine.Event) error {
 			fmtCmd(cmd), ev.Account, g.start, map[engine.Side]string{engine.Ask: "long", engine.Bid: "short"}[g.side], ev.Market, g.price, want, eq)
 	}
 	return nil
+}
+
+// deficitShare is the cushion ADL solved g's bankruptcy price with
+// (docs/policies.md, stage 3): the account's deficit at the mark before the
+// close, in proportion to the notional of its other open positions (slots,
+// after the close) against theirs plus g's, rounded down. eqAfter is the
+// account's equity after the close.
+func (c *checker) deficitShare(id engine.AccountID, slots []slot, g *adlGroup, eqAfter int64) (int64, error) {
+	lq := c.lq
+	mc := &c.cfg.Markets[g.key.market]
+	mark := lq.mark[g.key.market]
+	qty := g.start
+	if g.side == engine.Bid {
+		qty = -qty
+	}
+	atPrice := qty * lotTick(mc) * g.price // exact on the tick grid
+	atMark, err := valueAt(mc, qty, mark, fixed.Floor)
+	if err != nil {
+		return 0, err
+	}
+	before := eqAfter - atPrice + atMark
+	if before >= 0 {
+		return 0, nil
+	}
+	own, err := valueAt(mc, g.start, mark, fixed.Ceil)
+	if err != nil {
+		return 0, err
+	}
+	var others int64
+	for _, s := range slots {
+		if s.qty == 0 {
+			continue
+		}
+		n, err := valueAt(&c.cfg.Markets[s.market], abs64(s.qty), lq.mark[s.market], fixed.Ceil)
+		if err != nil {
+			return 0, err
+		}
+		others += n
+	}
+	if others == 0 {
+		return 0, nil
+	}
+	return fixed.MulDiv(-before, others, own+others, fixed.Floor)
 }
 
 func (c *checker) checkADLCounterparty(cmd engine.Command, ev *engine.Event) error {
@@ -839,8 +925,8 @@ func (c *checker) liqAfter(cmd engine.Command) error {
 	}
 	for m := range lq.lastPrice {
 		want := lq.lastPrice[m]
-		if lq.lastUserTaker[m] >= 0 {
-			want = lq.lastUserTaker[m]
+		if t := lq.userTakes[m]; len(t) > 0 {
+			want = t[len(t)-1].price
 		}
 		if got := e.LastPrice(config.MarketID(m)); got != want { //nolint:gosec // small
 			return fail("last-price", "after %s: market %d last price %d, want %d (before %d): only user trades set it", fmtCmd(cmd), m, got, want, lq.lastPrice[m])
@@ -883,10 +969,7 @@ func (c *checker) liqAccounts(cmd engine.Command) error {
 		if want := c.shadowMargin(id, slots); want != r {
 			return fail("shadow-margin", "after %s: account %d margin %+v, the checker's valuation %+v", fmtCmd(cmd), id, r, want)
 		}
-		// A hedge-mode account whose only counterparty is its own other
-		// side cannot finish ADL yet: a known gap (liqGaps).
-		hedgeMode := slices.ContainsFunc(e.Positions(id), func(p engine.PositionView) bool { return p.Hedge != 0 })
-		if lq.entered[id] && (liquidating || hasPosition(slots)) && (*liqGaps || !hedgeMode) {
+		if lq.entered[id] && (liquidating || hasPosition(slots)) {
 			return fail("waterfall-complete", "after %s: account %d went through stage 2/3 but still liquidating %v with positions %v",
 				fmtCmd(cmd), id, liquidating, hasPosition(slots))
 		}
@@ -1440,7 +1523,7 @@ func TestLiquidationStagesOccur(t *testing.T) {
 				}
 			}()
 			rapid.MakeFuzz(func(rt *rapid.T) {
-				propertyRun(rt, liqSeedCommands, st, func(c *checker, err error) {
+				propertyRun(rt, config.Default(), liqSeedCommands, st, func(c *checker, err error) {
 					failed, failErr = c, err
 					rt.Fatalf("%v\nafter %d commands", err, len(c.cmds))
 				})
@@ -1466,7 +1549,7 @@ func reportFailure(t *testing.T, c *checker, err error) {
 	if errors.As(err, &ce) {
 		check = ce.Check
 	}
-	small, smallBad := minimize(c.cmds, c.bad, check)
+	small, smallBad := minimize(config.Default(), c.cmds, c.bad, check)
 	t.Logf("minimized reproducer (%d of %d commands), failing %q:\n%s\nerror: %v",
 		len(small), len(c.cmds), check, reproducer(small, smallBad), runAll(small, smallBad))
 }
@@ -1581,10 +1664,9 @@ var liqRegressions = []struct {
 	},
 	{
 		name: "self_adl_ignores_the_hedge",
-		why: "open (adl.go adlCandidates, liquidate.go bankruptcyTicks): a bankrupt hedge-mode account's short is " +
-			"priced at its bankruptcy price with its own long held at the mark, then deleveraged partly against that same " +
-			"long (its own opposite slot is a candidate), which so closes at the short's bankruptcy price, below the mark: " +
-			"the account ends its liquidation at net equity −30 USDC with no position",
+		why: "fixed (adl.go adlAll, presets.go netHedges): a bankrupt hedge-mode account's short was priced at its " +
+			"bankruptcy price with its own long held at the mark, then deleveraged partly against that same long, and " +
+			"ended its liquidation at net equity −30 USDC with no position; stage 3 now nets the account's own sides first",
 		cmds: []engine.Command{
 			{Kind: engine.CmdSetIndexPrice, Asset: eth, Amount: 3_000 * fixed.PriceScale},
 			{Kind: engine.CmdCreateAccount},
@@ -1601,12 +1683,10 @@ var liqRegressions = []struct {
 	},
 	{
 		name: "adl_first_position_absorbs_the_whole_deficit",
-		why: "open (adl.go adlAll/adlPosition, liquidate.go bankruptcyTicks; docs/policies.md's per-position " +
-			"bankruptcy price): a bankrupt cross account's positions are deleveraged one at a time, each at its bankruptcy " +
-			"price with the others held at the mark, so the first (a 0.8 SOL long, mark 150) is priced to cover the loss " +
-			"of the whole account (a BTC short): it closes at 125,462 USDC a SOL against the SOL short, whose owner (200 " +
-			"USDC) pays 100,000 USDC for a market it was right about, is bankrupt in turn and ends its own liquidation at " +
-			"net equity −100,050 USDC. (Fails on waterfall-complete first until adl_skips_the_next_position is fixed.)",
+		why: "fixed (adl.go deficitShare): a bankrupt cross account's positions were deleveraged one at a time, each " +
+			"at its bankruptcy price with the others held at the mark, so the first (a 0.8 SOL long, mark 150) was priced " +
+			"to cover the loss of the whole account (a BTC short): it closed at 125,462 USDC a SOL against the SOL short, " +
+			"whose owner (200 USDC) was bankrupt in turn; each position now absorbs its share of the deficit by notional",
 		cmds: []engine.Command{
 			{Kind: engine.CmdAdvanceTime, Amount: 1_700_000_000_000},
 			{Kind: engine.CmdSetIndexPrice, Asset: btc, Amount: 100_000 * fixed.PriceScale},
@@ -1666,17 +1746,12 @@ var liqRegressions = []struct {
 func init() { regressions = append(regressions, liqRegressions...) }
 
 // liqGaps runs the checks of the liquidation engine's known design gaps,
-// which fail until those are built (the issue #3 note and docs/policies.md
+// which fail until those are built (the issue notes and docs/policies.md
 // "Known gaps" list them):
 //   - collateral is not sold on trigger (DESIGN.md §5; the lending issue), so
 //     a deficit from collateral that lost value stays with the owner;
-//   - ADL prices each position at its own bankruptcy price with the others
-//     held at the mark, so the first position of a multi-position account
-//     can be priced to absorb the whole account's deficit, and a hedge-mode
-//     account whose only counterparty is its own other side cannot be
-//     deleveraged (the fix: a proportional bankruptcy price and netting the
-//     account's own sides first, with this checker's ADL price rule updated);
-//     for hedge-mode accounts "waterfall-complete" is off too.
+//   - an ADL counterparty that the ADL price itself makes bankrupt, left with
+//     a position too small to absorb its deficit at any price, ends with it.
 //
 // Without the flag, the "negative-equity" check (a liquidation ending flat
 // with net equity < 0) is off and those reproducers are skipped; every other
@@ -1686,6 +1761,4 @@ var liqGaps = flag.Bool("liq-gaps", false, "also run the checks of the liquidati
 // gapRegressions name the reproducers that need -liq-gaps.
 var gapRegressions = []string{
 	"collateral_deficit_survives_liquidation",
-	"self_adl_ignores_the_hedge",
-	"adl_first_position_absorbs_the_whole_deficit",
 }

@@ -318,7 +318,7 @@ func (x *liqIndex) init(e *Engine) {
 	for i := range e.markets {
 		m := &e.markets[i]
 		mi := &x.markets[i]
-		mi.limitN = monotoneLimit(m.cfg, e.cfg.Assets[e.settle].Decimals)
+		mi.limitN = monotoneLimit(m.cfg, e.cfg.Assets[e.settle].Decimals, e.closingFee())
 		mi.lotTick = m.lotTick
 		mi.ceiling = ceilingTick(mi)
 	}
@@ -327,14 +327,15 @@ func (x *liqIndex) init(e *Engine) {
 	}
 }
 
-// monotoneLimit returns the notional from which a square-root MMF exceeds
-// monotoneMMF (MaxInt64: never, as for bracket tables and flat functions
-// below it).
-func monotoneLimit(mc *config.Market, sdec int) int64 {
+// monotoneLimit returns the notional from which a square-root MMF plus the
+// trigger's closing fee exceeds monotoneMMF (MaxInt64: never, as for bracket
+// tables and flat functions below it).
+func monotoneLimit(mc *config.Market, sdec int, closingFee int64) int64 {
 	if mc.MMF.Kind != config.MarginSqrt {
 		return math.MaxInt64
 	}
-	if mc.MMF.Base > monotoneMMF {
+	limit := monotoneMMF - closingFee
+	if mc.MMF.Base > limit {
 		return 0
 	}
 	if mc.MMF.Factor == 0 {
@@ -342,7 +343,7 @@ func monotoneLimit(mc *config.Market, sdec int) int64 {
 	}
 	above := func(n int64) bool {
 		f, err := risk.Fraction(mc.MMF, n, sdec, 0)
-		return err != nil || f > monotoneMMF
+		return err != nil || f > limit
 	}
 	if !above(math.MaxInt64) {
 		return math.MaxInt64
@@ -516,7 +517,7 @@ func (e *Engine) appendWant(w []want, m *market, hedge int8, iso bool, qty, oe i
 	var key int64
 	none := false
 	if err == nil {
-		key, none, err = e.triggerKey(m, qty, oe)
+		key, none, err = e.triggerKey(m, qty, oe, iso)
 	}
 	switch {
 	case err != nil:
@@ -567,13 +568,13 @@ func priceInputs(m *market, qty, oe int64) (risk.PriceInputs, error) {
 // triggerKey returns the danger key of a position of qty lots in m whose
 // other equity is oe, nothing else needing maintenance; none when it is safe
 // at every tick.
-func (e *Engine) triggerKey(m *market, qty, oe int64) (key int64, none bool, err error) {
+func (e *Engine) triggerKey(m *market, qty, oe int64, iso bool) (key int64, none bool, err error) {
 	in, err := priceInputs(m, qty, oe)
 	if err != nil {
 		return 0, false, err
 	}
 	var brk [config.MaxBrackets]int64
-	in.Maintenance = risk.MarketRequirement(m.cfg, e.cfg.Assets[e.settle].Decimals)
+	in.Maintenance = e.triggerRequirement(m, iso)
 	in.Breaks = risk.MarketBreaks(m.cfg, brk[:0])
 	t, ok, err := risk.LiquidationPrice(in)
 	switch {
@@ -631,7 +632,7 @@ func (e *Engine) shiftKeys(id AccountID, debit int64) bool {
 		return false
 	}
 	var brk [config.MaxBrackets]int64
-	in.Maintenance = risk.MarketRequirement(m.cfg, e.cfg.Assets[e.settle].Decimals)
+	in.Maintenance = e.triggerRequirement(m, false)
 	in.Breaks = risk.MarketBreaks(m.cfg, brk[:0])
 	c, err := fixed.Mul(abs(p.qty), m.lotTick)
 	if err != nil {

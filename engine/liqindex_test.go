@@ -273,7 +273,7 @@ func keyHolds(e *Engine, id AccountID, mid config.MarketID, hedge int8, kind uin
 	if err != nil || err2 != nil {
 		return false
 	}
-	in.Maintenance = risk.MarketRequirement(m.cfg, e.cfg.Assets[e.settle].Decimals)
+	in.Maintenance = e.triggerRequirement(m, p.isolated)
 	in.Breaks = risk.MarketBreaks(m.cfg, brk[:0])
 	t := key + 1
 	if kind == kindShort {
@@ -300,7 +300,15 @@ func btoi(b bool) int {
 // exactly what a full recompute finds, for every market and for the sweep,
 // and that it equals an index rebuilt from scratch. The init above checks
 // the same inside every detection the commands trigger.
+// It runs under the default preset and under ladder, whose cross trigger
+// reserves the closing fee on top of maintenance.
 func TestDetectionMatchesFullRecompute(t *testing.T) {
+	for _, policy := range []config.LiquidationPolicy{config.PolicyBackpack, config.PolicyLadder} {
+		t.Run(policy.String(), func(t *testing.T) { detectionMatches(t, policy) })
+	}
+}
+
+func detectionMatches(t *testing.T, policy config.LiquidationPolicy) {
 	checkAll(t)
 	var started, isolated, commands, shifts int
 	defer func() {
@@ -308,6 +316,7 @@ func TestDetectionMatchesFullRecompute(t *testing.T) {
 	}()
 	rapid.Check(t, func(rt *rapid.T) {
 		cfg := config.Default()
+		cfg.Liquidation.Policy = policy
 		e, err := New(cfg)
 		if err != nil {
 			rt.Fatal(err)
@@ -531,7 +540,7 @@ func TestTriggerKeyIsConservative(t *testing.T) {
 		if !simple || err != nil {
 			rt.Fatal("not simple", err)
 		}
-		key, none, err := e.triggerKey(m, qty, other)
+		key, none, err := e.triggerKey(m, qty, other, false)
 		if err != nil {
 			rt.Skip(err)
 		}
@@ -633,7 +642,7 @@ func TestSizeClasses(t *testing.T) {
 func TestMonotoneLimit(t *testing.T) {
 	cfg := config.Default()
 	perp, _ := cfg.MarketBySymbol("BTC_USDC_PERP")
-	n := monotoneLimit(&cfg.Markets[perp], 6)
+	n := monotoneLimit(&cfg.Markets[perp], 6, 0)
 	f, _ := risk.Fraction(cfg.Markets[perp].MMF, n, 6, 0)
 	g, _ := risk.Fraction(cfg.Markets[perp].MMF, n-1, 6, 0)
 	if f <= monotoneMMF || g > monotoneMMF {

@@ -53,15 +53,30 @@ func (e *Engine) setStage(id AccountID, s LiquidationStage) {
 	ev.Account, ev.Stage, ev.Value = id, s, r.MMR()
 }
 
-// endLiquidation clears the liquidating flag: MMR is below 100% again, or
-// nothing is left to liquidate.
+// endLiquidation clears the liquidating flag: the trigger no longer holds,
+// or nothing is left to liquidate. Liquidation orders still resting (the
+// ladder's) are cancelled and the owner's markets unfrozen.
 func (e *Engine) endLiquidation(id AccountID) {
+	e.cancelLiquidationOrders(id)
 	a := &e.accounts[id]
 	a.liquidating = false
 	if i, ok := slices.BinarySearch(e.liquidating, id); ok {
 		e.liquidating = slices.Delete(e.liquidating, i, i+1)
 	}
 	e.setStage(id, StageNone)
+}
+
+// cancelLiquidationOrders cancels the liquidation orders still resting for
+// an account (the ladder's) and unfreezes its markets.
+func (e *Engine) cancelLiquidationOrders(id AccountID) {
+	for ref := e.accounts[id].orderHead; ref >= 0; {
+		next := e.orders[ref].next
+		if e.orders[ref].origin == OriginLiquidation {
+			e.cancelResting(ref, OrderCancelled, OriginLiquidation)
+		}
+		ref = next
+	}
+	e.accounts[id].frozen = false
 }
 
 // liquidationTick runs one tick of the loop: each liquidating account, in

@@ -156,6 +156,9 @@ func (e *Engine) addPosition(r *risk.Account, a *account, mid config.MarketID, q
 	if r.Initial, err = fixed.Add(r.Initial, im); err != nil {
 		return err
 	}
+	if r.Notional, err = fixed.Add(r.Notional, notional); err != nil {
+		return err
+	}
 	r.Maintenance, err = fixed.Add(r.Maintenance, mm)
 	return err
 }

@@ -16,7 +16,8 @@ import (
 // goes to the insurance fund. The account ends flat.
 func (e *Engine) classicStep(id AccountID) {
 	var buf [8]slotRef
-	for _, ref := range e.crossPositions(id, buf[:0]) {
+	refs := e.crossPositions(id, buf[:0])
+	for k, ref := range refs {
 		if i := e.openSlot(ref); i >= 0 {
 			fund := e.ledger.Balance(uint32(AccountInsurance), int(e.settle))
 			e.bookLiquidate(id, i, 0, fund)
@@ -26,7 +27,7 @@ func (e *Engine) classicStep(id AccountID) {
 		}
 		if i := e.openSlot(ref); i >= 0 {
 			e.setStage(id, StageADL)
-			e.adlPosition(id, i)
+			e.adlPosition(id, i, e.deficitShare(id, i, refs[k+1:]))
 		}
 	}
 	r := e.marginOf(id, nil)
@@ -80,18 +81,6 @@ func (e *Engine) partialStep(id AccountID, first bool) {
 	}
 }
 
-// ladderDue is the ladder preset's trigger (seed 002): the margin ratio is at
-// or below the maintenance ratio plus the closing fee rate, that is,
-// maintenance + fee × exposure ≥ net equity, exactly.
-func (e *Engine) ladderDue(r *risk.Account) bool {
-	if r.Exposure == 0 {
-		return false
-	}
-	closing := fixed.Wide(r.Exposure, e.cfg.Liquidation.Fee)
-	need := fixed.Wide(r.Maintenance, fixed.RateScale).Add(closing)
-	return need.Cmp(fixed.Wide(r.NetEquity, fixed.RateScale)) >= 0
-}
-
 // ladderStep liquidates under the ladder preset (seed 002, formulas.md §2),
 // one tier per step: hedge-mode longs and shorts of a market are first netted
 // against each other at the mark; then each position is reduced to the cap of
@@ -100,12 +89,22 @@ func (e *Engine) ladderDue(r *risk.Account) bool {
 // never beyond the bankruptcy price, while the owner's market is frozen; in
 // the first bracket, still due, the whole position goes. Without a bracket
 // table a step reduces by the configured fraction. Steps run every tick, no
-// coin; the liquidation ends when the trigger no longer holds.
+// coin; the liquidation ends when the trigger no longer holds. An account
+// below ACMF goes to stages 2 and 3 instead, as under backpack.
 func (e *Engine) ladderStep(id AccountID) {
 	e.netHedges(id)
 	r := e.marginOf(id, nil)
-	if !e.accounts[id].hasCrossPosition() || !e.ladderDue(&r) {
+	if !e.accounts[id].hasCrossPosition() || !e.due(&r) {
 		e.endLadder(id)
+		return
+	}
+	if lq := &e.cfg.Liquidation; r.BelowAutoClose(lq.ACMFDivisor, lq.ACMFOffset) {
+		// Too thin for resting orders at the last price (a gap leaves them
+		// far from the mark): stages 2 and 3 take over, as under backpack.
+		e.cancelLiquidationOrders(id)
+		e.backstopStage(id)
+		r = e.marginOf(id, nil)
+		e.settledOrHealthy(id, &r)
 		return
 	}
 	var buf [8]slotRef
@@ -117,8 +116,10 @@ func (e *Engine) ladderStep(id AccountID) {
 }
 
 // netHedges closes, in each market, the smaller of a hedge-mode account's
-// long and short against the larger, at the mark rounded to a tick: risk the
-// account does not bear, removed without touching the book.
+// cross long and short against the larger, at the mark rounded down to a
+// tick: risk the account does not bear, removed off the book and without a
+// fee. Both sides report a BookLiquidation fill of the same trade, reduce-only,
+// with no public trade (the ladder's first step, and stage 3's before ADL).
 func (e *Engine) netHedges(id AccountID) {
 	var buf [8]slotRef
 	for _, ref := range e.crossPositions(id, buf[:0]) {
@@ -132,7 +133,17 @@ func (e *Engine) netHedges(id AccountID) {
 		a := &e.accounts[id]
 		m := &e.markets[ref.market]
 		lots := min(a.positions[i].qty, -a.positions[j].qty)
-		e.offBookTrade(m, id, 1, id, -1, Ask, lots, m.markTicks(fixed.Floor), OriginLiquidation)
+		price := m.markTicks(fixed.Floor)
+		q, err := m.quote(lots, price)
+		if err != nil {
+			continue // a mark inside the band cannot overflow here
+		}
+		tradeID := e.nextTradeID
+		e.nextTradeID++
+		e.offBookSide(m, id, 1, Ask, lots, price, q, tradeID, OriginLiquidation, true)
+		e.offBookSide(m, id, -1, Bid, lots, price, q, tradeID, OriginLiquidation, true)
+		e.trimClosingOrders(id, m.id)
+		e.ensureLocksCovered(id)
 	}
 }
 
@@ -217,17 +228,10 @@ func (e *Engine) liquidationOrder(id AccountID, mid config.MarketID) int32 {
 	return -1
 }
 
-// endLadder cancels the ladder's resting orders, unfreezes the account and
-// ends its liquidation.
+// endLadder ends a ladder liquidation (endLiquidation cancels the resting
+// orders and unfreezes the market), the insurance fund covering any deficit
+// once no cross position is left.
 func (e *Engine) endLadder(id AccountID) {
-	for ref := e.accounts[id].orderHead; ref >= 0; {
-		next := e.orders[ref].next
-		if e.orders[ref].origin == OriginLiquidation {
-			e.cancelResting(ref, OrderCancelled, OriginLiquidation)
-		}
-		ref = next
-	}
-	e.accounts[id].frozen = false
 	r := e.marginOf(id, nil)
 	if r.NetEquity < 0 && !e.accounts[id].hasCrossPosition() {
 		e.coverDeficit(id, -r.NetEquity)

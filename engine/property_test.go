@@ -150,6 +150,7 @@ type openOrder struct {
 	left     int64
 	reduce   bool // a closing order: reduce-only, or a hedge-mode close
 	postOnly bool
+	system   bool // placed by the liquidation engine (the ladder's resting orders)
 	pending  bool // a trigger order that has not fired
 
 	// A pending trigger: its price (ticks), reference, and whether it fires
@@ -449,6 +450,7 @@ func (c *checker) foldEvents(cmd engine.Command, evs []engine.Event) error {
 					o := &openOrder{
 						account: ev.Account, market: ev.Market, slot: slotOf(ev.PositionSide), side: ev.Side, clientID: ev.ClientID,
 						price: ev.Price, left: ev.Quantity - ev.Executed, reduce: ev.ReduceOnly, postOnly: ev.PostOnly,
+						system: ev.Origin != engine.OriginUser,
 					}
 					if ev.OrderEvent == engine.TriggerPlaced {
 						if cmd.Kind != engine.CmdPlaceOrder || ev.TriggerPrice != cmd.TriggerPrice {
@@ -526,7 +528,7 @@ func (c *checker) foldEvents(cmd engine.Command, evs []engine.Event) error {
 		}
 	case engine.CmdCancelAll:
 		for id, o := range c.open {
-			if o.account == cmd.Account && (cmd.Market == engine.AllMarkets || o.market == cmd.Market) {
+			if o.account == cmd.Account && !o.system && (cmd.Market == engine.AllMarkets || o.market == cmd.Market) {
 				return fail("cancel", "%s: order %d still open", fmtCmd(cmd), id)
 			}
 		}
@@ -1024,13 +1026,16 @@ func reproducer(cmds []engine.Command, bad []bool) string {
 
 // runAll applies cmds to a fresh default engine with every check, then
 // replays them; it returns the first violation (a panic counts as one).
-func runAll(cmds []engine.Command, bad []bool) (err error) {
+func runAll(cmds []engine.Command, bad []bool) error { return runAllOn(config.Default(), cmds, bad) }
+
+// runAllOn is runAll on another configuration (a liquidation preset).
+func runAllOn(cfg *config.Config, cmds []engine.Command, bad []bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fail("panic", "%v", r)
 		}
 	}()
-	c, err := newChecker(config.Default())
+	c, err := newChecker(cfg)
 	if err != nil {
 		return err
 	}
@@ -1044,10 +1049,10 @@ func runAll(cmds []engine.Command, bad []bool) (err error) {
 
 // minimize shrinks a failing command list (delta debugging: drop chunks, then
 // single commands) while it still fails the same check.
-func minimize(cmds []engine.Command, bad []bool, check string) ([]engine.Command, []bool) {
+func minimize(cfg *config.Config, cmds []engine.Command, bad []bool, check string) ([]engine.Command, []bool) {
 	fails := func(cs []engine.Command, bs []bool) bool {
 		var ce *checkError
-		return errors.As(runAll(cs, bs), &ce) && ce.Check == check
+		return errors.As(runAllOn(cfg, cs, bs), &ce) && ce.Check == check
 	}
 	if !fails(cmds, bad) {
 		return cmds, bad
@@ -1708,6 +1713,26 @@ func commandsPerCheck() int {
 }
 
 func TestPropertyRandomCommands(t *testing.T) {
+	randomCommands(t, config.Default(), commandsPerCheck())
+}
+
+// TestPresetsUnderRandomCommands runs the random commands under the other
+// liquidation presets, a quarter as many: every check that is not
+// backpack's waterfall (value, open interest, the insurance fund, fills,
+// replay) holds under each.
+func TestPresetsUnderRandomCommands(t *testing.T) {
+	for _, p := range []config.LiquidationPolicy{config.PolicyLadder, config.PolicyClassic, config.PolicyPartial} {
+		t.Run(p.String(), func(t *testing.T) {
+			cfg := config.Default()
+			cfg.Liquidation.Policy = p
+			randomCommands(t, cfg, max(commandsPerCheck()/4, 1))
+		})
+	}
+}
+
+// randomCommands is one property run over cfg: rapid checks of perCheck
+// commands each, with a minimized reproducer on failure.
+func randomCommands(t *testing.T, cfg *config.Config, perCheck int) {
 	// On a failure rapid would write a fail file under testdata/rapid and
 	// shrink for up to 30 s; the minimizer below (delta debugging on the
 	// command list) gives the reproducer, and the -rapid.seed rapid prints
@@ -1715,7 +1740,6 @@ func TestPropertyRandomCommands(t *testing.T) {
 	// no file is written and rapid shrinks for 5 s.
 	setFlagUnlessGiven(t, "rapid.nofailfile", "true")
 	setFlagUnlessGiven(t, "rapid.shrinktime", "5s")
-	perCheck := commandsPerCheck()
 	var last []engine.Command // the last failing sequence, for the minimizer
 	var lastBad []bool
 	var lastCheck string
@@ -1725,12 +1749,12 @@ func TestPropertyRandomCommands(t *testing.T) {
 		if !t.Failed() || last == nil {
 			return
 		}
-		small, smallBad := minimize(last, lastBad, lastCheck)
+		small, smallBad := minimize(cfg, last, lastBad, lastCheck)
 		t.Logf("minimized reproducer (%d of %d commands), failing %q:\n%s\nerror: %v",
-			len(small), len(last), lastCheck, reproducer(small, smallBad), runAll(small, smallBad))
+			len(small), len(last), lastCheck, reproducer(small, smallBad), runAllOn(cfg, small, smallBad))
 	})
 	rapid.Check(t, func(rt *rapid.T) {
-		total += propertyRun(rt, perCheck, st, func(c *checker, err error) {
+		total += propertyRun(rt, cfg, perCheck, st, func(c *checker, err error) {
 			last, lastBad = slices.Clone(c.cmds), slices.Clone(c.bad)
 			var ce *checkError
 			if errors.As(err, &ce) {
@@ -1751,8 +1775,8 @@ const liqShare = 6
 // commands (up to a quarter more), each checked, then the replay. failed
 // is called with the checker and the first violation (it must stop the
 // check). It returns the number of random commands applied.
-func propertyRun(rt *rapid.T, perCheck int, st *stats, failed func(*checker, error)) int {
-	c, err := newChecker(config.Default())
+func propertyRun(rt *rapid.T, cfg *config.Config, perCheck int, st *stats, failed func(*checker, error)) int {
+	c, err := newChecker(cfg)
 	if err != nil {
 		rt.Fatal(err)
 	}

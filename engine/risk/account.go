@@ -31,6 +31,11 @@ type Account struct {
 	Maintenance int64
 	// MinIMF: the floor of the account IMF, 1/maxLeverage (fixed.Rate).
 	MinIMF int64
+	// Notional: Σ |position notional| of the positions Maintenance covers
+	// (open orders excluded), what closing them all trades; never negative.
+	// AddPosition counts the notional it is given; a caller filling the
+	// fields directly sets it.
+	Notional int64
 }
 
 // AddPosition adds one position (or spot-margin exposure) of the given net
@@ -54,14 +59,19 @@ func (a *Account) AddPosition(notional, imf, mmf int64) error {
 	if err != nil {
 		return err
 	}
-	a.Exposure, a.Initial, a.Maintenance = exposure, initial, maintenance
+	total, err := fixed.Add(a.Notional, n)
+	if err != nil {
+		return err
+	}
+	a.Exposure, a.Initial, a.Maintenance, a.Notional = exposure, initial, maintenance, total
 	return nil
 }
 
 // AddRequirements adds one position (or spot-margin exposure) whose margin
 // is already an amount: its net exposure notional, either sign (the
 // magnitude counts), and its initial and maintenance requirements in
-// settlement smallest units (from Requirements; not negative). On error
+// settlement smallest units (from Requirements; not negative). It leaves
+// Notional alone: the caller adds the position notional. On error
 // (fixed.ErrOverflow) the account is unchanged.
 func (a *Account) AddRequirements(notional, initial, maintenance int64) error {
 	n, err := fixed.Abs(notional)
@@ -111,6 +121,19 @@ func addRequirement(sum, notional, fraction int64) (int64, error) {
 // account without exposure is never liquidatable; see Bankrupt.
 func (a *Account) Liquidatable() bool {
 	return a.Exposure > 0 && a.Maintenance >= a.NetEquity
+}
+
+// DueWithClosingFee reports Maintenance + closingFee × Notional ≥ NetEquity
+// exactly (closingFee a fixed.Rate), with exposure: the trigger of a preset
+// that starts while the equity still pays for closing every position at the
+// fee (the ladder's, seed 002: margin ratio ≤ MMR + closing fee rate). It is
+// Liquidatable for a fee of 0 and implied by it for any fee ≥ 0.
+func (a *Account) DueWithClosingFee(closingFee int64) bool {
+	if a.Exposure <= 0 {
+		return false
+	}
+	need := fixed.Wide(a.Maintenance, fixed.RateScale).Add(fixed.Wide(a.Notional, closingFee))
+	return need.Cmp(fixed.Wide(a.NetEquity, fixed.RateScale)) >= 0
 }
 
 // Bankrupt reports NetEquity < 0: the account owes more than it holds,

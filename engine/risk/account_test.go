@@ -413,3 +413,35 @@ func TestAutoCloseIsBelowMaintenance(t *testing.T) {
 		}
 	})
 }
+
+// TestDueWithClosingFee: the ladder's trigger (seed 002, "margin ratio ≤
+// MMR + closing fee rate") is maintenance + fee × position notional ≥ net
+// equity, against exact rationals; a fee of 0 is Liquidatable, and
+// Liquidatable implies it for every fee. A hand case: 100,000 of notional,
+// 500 maintenance, 1% fee: due at equity 1,500, not at 1,501.
+func TestDueWithClosingFee(t *testing.T) {
+	hand := Account{NetEquity: 1_500, Exposure: 100_000, Maintenance: 500, Notional: 100_000}
+	if !hand.DueWithClosingFee(10_000_000_000) {
+		t.Fatal("equity 1,500 = 500 + 1% of 100,000: due")
+	}
+	if hand.NetEquity++; hand.DueWithClosingFee(10_000_000_000) {
+		t.Fatal("equity 1,501: not due")
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		a := accountGen().Draw(t, "account")
+		a.Notional = rapid.Int64Range(0, math.MaxInt64).Draw(t, "notional")
+		fee := rapid.Int64Range(0, rateScale.Int64()).Draw(t, "fee")
+		got := a.DueWithClosingFee(fee)
+		if a.DueWithClosingFee(0) != a.Liquidatable() {
+			t.Fatalf("fee 0 differs from Liquidatable: %+v", a)
+		}
+		if a.Liquidatable() && !got {
+			t.Fatalf("liquidatable but not due at fee %d: %+v", fee, a)
+		}
+		need := new(big.Rat).Add(ratOf(a.Maintenance, 1), new(big.Rat).Mul(ratOf(a.Notional, 1), ratOf(fee, 1_000_000_000_000)))
+		want := a.Exposure > 0 && need.Cmp(ratOf(a.NetEquity, 1)) >= 0
+		if got != want {
+			t.Fatalf("DueWithClosingFee(%d) = %v, exact %v: %+v", fee, got, want, a)
+		}
+	})
+}

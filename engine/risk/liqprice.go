@@ -61,6 +61,30 @@ func MarketRequirement(m *config.Market, settlementDecimals int) RequirementFunc
 	return func(notional int64) (int64, error) { return marketMaintenance(m, settlementDecimals, notional) }
 }
 
+// TriggerRequirement returns what a preset's trigger compares with net
+// equity for a position in market m: its maintenance (MarketRequirement)
+// plus the closing fee on its notional, ⌈notional × closingFee⌉ (fixed.Rate;
+// 0 gives MarketRequirement's values). It is the requirement of
+// Account.DueWithClosingFee for one position, and grows with the notional
+// at the MMF's pace plus the fee. Inlines like MarketRequirement.
+func TriggerRequirement(m *config.Market, settlementDecimals int, closingFee int64) RequirementFunc {
+	return func(notional int64) (int64, error) {
+		return triggerRequirement(m, settlementDecimals, closingFee, notional)
+	}
+}
+
+func triggerRequirement(m *config.Market, settlementDecimals int, closingFee, notional int64) (int64, error) {
+	mm, err := marketMaintenance(m, settlementDecimals, notional)
+	if err != nil || closingFee == 0 {
+		return mm, err
+	}
+	fee, err := Requirement(notional, closingFee)
+	if err != nil {
+		return 0, err
+	}
+	return fixed.Add(mm, fee)
+}
+
 func marketMaintenance(m *config.Market, settlementDecimals int, notional int64) (int64, error) {
 	_, mm, err := Requirements(m, notional, notional, settlementDecimals, 0)
 	return mm, err
