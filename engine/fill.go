@@ -146,7 +146,11 @@ func (e *Engine) settleSpot(m *market, taker, maker *order, lots, q int64) (take
 	_ = e.transfer(buyer.account, seller.account, m.cfg.Quote, q, SourceTrade, m.id)
 	_ = e.transfer(seller.account, buyer.account, m.cfg.Base, base, SourceTrade, m.id)
 	_ = e.transfer(buyer.account, AccountFees, m.cfg.Base, bFee, SourceTradingFees, m.id)
-	_ = e.transfer(seller.account, AccountFees, m.cfg.Quote, sFee, SourceTradingFees, m.id)
+	if seller.origin == OriginCollateralConversion {
+		sFee = e.conversionFee(seller.account, m, q) // the liquidation fee, in place of the trading fee
+	} else {
+		_ = e.transfer(seller.account, AccountFees, m.cfg.Quote, sFee, SourceTradingFees, m.id)
+	}
 	if taker == buyer {
 		return bFee, sFee
 	}

@@ -141,7 +141,7 @@ type liqState struct {
 	startNow        int64
 	lastPrice       []int64
 	userTakes       [][]userTake // per market, this command: user taker fills, in order
-	moved           []bool  // per market: the mark moved
+	moved           []bool       // per market: the mark moved
 	groups          []*adlGroup
 	pendingBackstop *engine.Event
 	offBook         []uint64
@@ -483,6 +483,12 @@ func (c *checker) checkLiqBalance(cmd engine.Command, ev *engine.Event) error {
 	st := lq.stage[id]
 	switch ev.Source {
 	case engine.SourceLiquidationFee:
+		if c.cfg.Markets[ev.Market].Kind == config.Spot { // a collateral conversion: any stage
+			if ev.Amount >= 0 || st == engine.StageNone {
+				return fail("insurance", "%s: account %d pays a conversion fee %+d in stage %v", fmtCmd(cmd), id, ev.Amount, st)
+			}
+			return nil
+		}
 		if ev.Amount >= 0 || st != engine.StageBook && st != engine.StageBackstop {
 			return fail("insurance", "%s: account %d pays a liquidation fee %+d in stage %v", fmtCmd(cmd), id, ev.Amount, st)
 		}
@@ -568,6 +574,16 @@ func (c *checker) checkLiqFill(cmd engine.Command, ev *engine.Event) error {
 				fmtCmd(cmd), id, ev.FillQty, ev.Side, ev.FillPrice, ev.Market, r.NetEquity)
 		}
 		return c.checkLiqFee(cmd, ev, q, r.NetEquity)
+	case engine.FillCollateralConversion:
+		lq.bookTrades[ev.TradeID] = true
+		lq.feesCharged += ev.Fee
+		if ev.Maker || ev.Origin != engine.OriginCollateralConversion || ev.Side != engine.Ask ||
+			ev.SystemType != engine.SystemCollateralConversion || mc.Kind != config.Spot {
+			return fail("conversion-fill", "%s: collateral conversion fill %+v", fmtCmd(cmd), *ev)
+		}
+		if !lq.tainted[id] && lq.backpack && lq.stage[id] == engine.StageNone {
+			return fail("conversion-fill", "%s: collateral conversion for account %d, not liquidating", fmtCmd(cmd), id)
+		}
 	case engine.FillBackstop:
 		lq.offBook = append(lq.offBook, ev.TradeID)
 		if ev.Maker || ev.Origin != engine.OriginBackstop || ev.SystemType != engine.SystemLiquidatePositionOnBackstop {
@@ -833,7 +849,10 @@ func (c *checker) checkStage(cmd engine.Command, ev *engine.Event) error {
 	lqc := &c.cfg.Liquidation
 	switch next {
 	case engine.StageBook:
-		if !r.Liquidatable() {
+		// Reported once the orders are cancelled: an account that only
+		// open orders exposed (bankrupt through collateral) is left with no
+		// exposure, and MMR 0.
+		if !r.Liquidatable() && !(r.Exposure == 0 && r.NetEquity < 0) {
 			return fail("trigger", "%s: account %d starts liquidating at MMR %d < 100%% (%+v)", fmtCmd(cmd), id, r.MMR(), r)
 		}
 		for oid, o := range c.open {
@@ -1638,10 +1657,10 @@ var liqRegressions = []struct {
 	},
 	{
 		name: "collateral_deficit_survives_liquidation",
-		why: "open (liquidate.go settledOrHealthy, adl.go adlPosition; DESIGN.md §5 \"sell collateral\" is not built): " +
-			"an account whose USDC debt (left by an earlier ADL) outgrows its BTC collateral when BTC falls is bankrupt " +
-			"beyond its positions: its short is \"insolvent at every price\" and is deleveraged at the mark, the insurance " +
-			"fund cannot pay, and the liquidation ends with net equity −900 USDC left with the owner (docs/policies.md: " +
+		why: "open (collateral.go: conversion needs a bid on the spot book; this sequence has none): an account whose " +
+			"USDC debt (left by an earlier ADL) outgrows its BTC collateral when BTC falls is bankrupt beyond its " +
+			"positions: its short is \"insolvent at every price\" and is deleveraged at the mark, the insurance fund " +
+			"cannot pay, and the liquidation ends with net equity −900 USDC left with the owner (docs/policies.md: " +
 			"never billed to the owner). The BTC index move is not scanned either (the account holds no BTC market): " +
 			"only the sweep finds it",
 		cmds: []engine.Command{
@@ -1748,8 +1767,8 @@ func init() { regressions = append(regressions, liqRegressions...) }
 // liqGaps runs the checks of the liquidation engine's known design gaps,
 // which fail until those are built (the issue notes and docs/policies.md
 // "Known gaps" list them):
-//   - collateral is not sold on trigger (DESIGN.md §5; the lending issue), so
-//     a deficit from collateral that lost value stays with the owner;
+//   - collateral with no bid on its spot book cannot be converted, so a
+//     deficit from collateral that lost value stays with the owner;
 //   - an ADL counterparty that the ADL price itself makes bankrupt, left with
 //     a position too small to absorb its deficit at any price, ends with it.
 //

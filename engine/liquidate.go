@@ -58,6 +58,7 @@ func (e *Engine) setStage(id AccountID, s LiquidationStage) {
 // ladder's) are cancelled and the owner's markets unfrozen.
 func (e *Engine) endLiquidation(id AccountID) {
 	e.cancelLiquidationOrders(id)
+	e.convertCollateral(id)
 	a := &e.accounts[id]
 	a.liquidating = false
 	if i, ok := slices.BinarySearch(e.liquidating, id); ok {
@@ -99,10 +100,12 @@ func (e *Engine) liquidationTick() {
 }
 
 // liquidationStep is one step of an account's liquidation under the
-// configured preset. Under the backpack preset: healthy again → end; MF < ACMF → backstop (stage 2, then
+// configured preset, after converting collateral to repay a settlement debt
+// (collateral.go). Under the backpack preset: healthy again → end; MF < ACMF → backstop (stage 2, then
 // ADL for what it cannot place); otherwise, with probability p (always on
 // the first step), a stage-1 book order per position until MMR < 100%.
 func (e *Engine) liquidationStep(id AccountID, first bool) {
+	e.convertCollateral(id)
 	switch e.cfg.Liquidation.Policy {
 	case config.PolicyClassic:
 		e.classicStep(id)
