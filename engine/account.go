@@ -54,11 +54,18 @@ func (e *Engine) asset(id config.AssetID) *Error {
 	return nil
 }
 
+// deposit credits a user account, or seeds the insurance fund in the
+// settlement asset (the operator's capital: the only system account value
+// may enter).
 func (e *Engine) deposit(c *Command) *Error {
-	if _, err := e.user(c.Account); err != nil {
+	if err := e.asset(c.Asset); err != nil {
 		return err
 	}
-	if err := e.asset(c.Asset); err != nil {
+	if c.Account == AccountInsurance {
+		if c.Asset != e.settle {
+			return errorf(CodeInvalidAsset, "the insurance fund holds the settlement asset only")
+		}
+	} else if _, err := e.user(c.Account); err != nil {
 		return err
 	}
 	bal := e.ledger.Balance(uint32(c.Account), int(c.Asset))

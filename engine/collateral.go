@@ -73,7 +73,9 @@ func (e *Engine) collateralOf(id AccountID, buf []collateral) []collateral {
 
 // sellCollateral sends one conversion order in spot market m: enough of the
 // account's free base balance to raise debt at the order's limit, with
-// conversionCushion to spare, all of it if that is not enough.
+// conversionCushion to spare, all of it if that is not enough. The limit is
+// the impact band, raised to conversionFloor: a conversion, like a stage-1
+// order, never creates bad debt.
 func (e *Engine) sellCollateral(id AccountID, m *market, debt int64) {
 	limit, ok := e.takerLimit(m, Ask)
 	if !ok {
@@ -92,11 +94,35 @@ func (e *Engine) sellCollateral(id AccountID, m *market, debt int64) {
 	if lots < max(m.cfg.MinQty, 1) {
 		return
 	}
+	floor, ok := e.conversionFloor(id, m, lots)
+	if !ok {
+		return
+	}
+	limit = max(limit, floor) // never a price that creates bad debt
 	c := Command{Kind: CmdPlaceOrder, Account: id, Market: m.id, Side: Ask, Type: Limit,
 		TimeInForce: IOC, Price: limit, Quantity: lots}
 	in := intent{m: m, account: id, qty: lots}
 	in.taker = book.Taker{Owner: uint32(id), Side: Ask, Limit: limit, Qty: lots, STP: RejectTaker}
 	e.execute(&c, &in, OriginCollateralConversion)
+}
+
+// conversionFloor is the lowest limit (ticks) at which selling lots of m's
+// base asset creates no bad debt: the proceeds must replace the collateral
+// value the sale removes (index × haircut weight) as far as the account's
+// net equity cannot absorb it; a bankrupt account's equity must not fall
+// further. ok is false when no price in range does (or on overflow).
+func (e *Engine) conversionFloor(id AccountID, m *market, lots int64) (int64, bool) {
+	before := e.marginOf(id, nil).NetEquity
+	without := e.marginOf(id, &whatIf{asset: m.cfg.Base, delta: lots * m.cfg.StepSize}).NetEquity
+	need := min(before, 0) - without // proceeds the sale must bring
+	if need <= 0 {
+		return 1, true
+	}
+	perTick, err := m.quote(lots, 1)
+	if err != nil || perTick <= 0 {
+		return 0, false
+	}
+	return (need + perTick - 1) / perTick, true
 }
 
 // conversionFee charges the liquidation fee on a conversion fill of quote

@@ -1568,6 +1568,9 @@ func (g *gen) cancelAll() (engine.Command, bool) {
 
 func (g *gen) deposit() (engine.Command, bool) {
 	acct, bad := g.account()
+	if acct == engine.AccountInsurance {
+		bad = false // the operator may seed the insurance fund, in USDC only (below)
+	}
 	a := config.AssetID(g.pick(len(g.c.cfg.Assets), "deposit asset")) //nolint:gosec // small
 	c := engine.Command{Kind: engine.CmdDeposit, Account: acct, Asset: a}
 	switch g.pick(20, "deposit size") {
@@ -1577,6 +1580,9 @@ func (g *gen) deposit() (engine.Command, bool) {
 		c.Asset, c.Amount, bad = config.AssetID(len(g.c.cfg.Assets)+g.pick(10, "bad asset")), 1, true //nolint:gosec // small
 	default:
 		c.Amount = g.size(12)
+	}
+	if acct == engine.AccountInsurance && c.Asset != usdc {
+		bad = true
 	}
 	return c, bad
 }

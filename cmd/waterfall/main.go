@@ -14,6 +14,8 @@ import (
 
 type cli struct {
 	Config configCmd `cmd:"" help:"Print the built-in configuration as YAML, or check and print a configuration file."`
+	Serve  serveCmd  `cmd:"" help:"Serve the engine behind Backpack's API and the operator API, journaling every command."`
+	Audit  auditCmd  `cmd:"" help:"Verify a data directory's journal (checksums, hash chain), replay it, check the invariants and print the state hash."`
 }
 
 type configCmd struct {

@@ -1,0 +1,299 @@
+package readmodel
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/waterfallrisk/waterfall/engine"
+	"github.com/waterfallrisk/waterfall/engine/config"
+	"github.com/waterfallrisk/waterfall/engine/fixed"
+	"github.com/waterfallrisk/waterfall/server/backpack"
+)
+
+// Bucket sizes of the klines table (ms): every Backpack interval shorter
+// than an hour is aggregated from the 1-minute buckets, the others from the
+// 1-hour ones.
+const (
+	minuteMs = 60_000
+	hourMs   = 3_600_000
+)
+
+// Apply applies the events of one batch whose engine sequence after it is
+// seq (sequencer.Batch.Seq) and engine time now, in one transaction, and
+// records seq. It is idempotent: a batch with seq at or below Seq is
+// skipped, and so is every event whose sequence is at or below Seq (a batch
+// that overlaps what is applied adds only what is new). A batch's events
+// must be in engine order and hold every event of each command they touch.
+//
+// Within a batch, an order's updates are written once (its last state) and
+// the trades of one kline bucket once: the tables end the same whatever the
+// batches' boundaries.
+func (db *DB) Apply(ctx context.Context, evs []engine.Event, seq uint64, now int64) (err error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	last := db.seq.Load()
+	if seq <= last {
+		return nil
+	}
+	if _, err := db.w.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("readmodel: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_, _ = db.w.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	a := &db.batch
+	a.reset(ctx)
+	for i := range evs {
+		if evs[i].Seq <= last {
+			continue
+		}
+		if err := a.event(evs, i); err != nil {
+			return fmt.Errorf("readmodel: event %d (%v, seq %d): %w", i, evs[i].Kind, evs[i].Seq, err)
+		}
+	}
+	if err := a.flush(); err != nil {
+		return err
+	}
+	if err := a.exec(db.stmts.meta, "seq", strconv.FormatUint(seq, 10)); err != nil {
+		return err
+	}
+	if err := a.exec(db.stmts.meta, "time", strconv.FormatInt(now, 10)); err != nil {
+		return err
+	}
+	if _, err := db.w.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("readmodel: commit: %w", err)
+	}
+	db.seq.Store(seq)
+	db.time.Store(now)
+	return nil
+}
+
+// applier gathers and writes one batch's rows (Apply only; its maps are
+// reused from batch to batch).
+type applier struct {
+	db     *DB
+	ctx    context.Context
+	orders map[uint64]int // order id → index in pending
+	order  []orderRow     // last state of each order updated, first seen first
+	klines map[klineKey]int
+	kline  []klineRow
+}
+
+type orderRow struct {
+	ev      engine.Event // the last update
+	created int64        // the first update's time
+}
+
+type klineKey struct {
+	res, start int64
+	market     config.MarketID
+}
+
+type klineRow struct {
+	key                    klineKey
+	open, high, low, close int64
+	volume, quote, trades  int64
+}
+
+func (a *applier) reset(ctx context.Context) {
+	a.ctx = ctx
+	if a.orders == nil {
+		a.orders, a.klines = map[uint64]int{}, map[klineKey]int{}
+	}
+	clear(a.orders)
+	clear(a.klines)
+	a.order, a.kline = a.order[:0], a.kline[:0]
+}
+
+func (a *applier) exec(st *sql.Stmt, args ...any) error {
+	if _, err := st.ExecContext(a.ctx, args...); err != nil {
+		return fmt.Errorf("readmodel: %w", err)
+	}
+	return nil
+}
+
+// i64 converts the engine's small integer types for the driver (a plain
+// int64 takes database/sql's fast path).
+func i64[T ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~int64](v T) int64 { return int64(v) } //nolint:gosec // ids < 2^63
+
+func b64(v bool) int64 {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// event gathers or writes the rows of evs[i].
+func (a *applier) event(evs []engine.Event, i int) error {
+	ev := &evs[i]
+	switch ev.Kind {
+	case engine.EvTrade:
+		return a.trade(ev, userTrade(evs, i))
+	case engine.EvOrder:
+		if k, ok := a.orders[ev.OrderID]; ok {
+			a.order[k].ev = *ev
+		} else {
+			a.orders[ev.OrderID] = len(a.order)
+			a.order = append(a.order, orderRow{ev: *ev, created: ev.Time})
+		}
+		if ev.OrderEvent == engine.OrderFill {
+			return a.fill(ev)
+		}
+	case engine.EvBalance:
+		return a.balance(ev)
+	case engine.EvFundingRate:
+		a.db.rates[ev.Market] = ev.Value
+		return a.exec(a.db.stmts.fundingRate, i64(ev.Seq), ev.Time, i64(ev.Market), ev.Value)
+	}
+	return nil
+}
+
+// userTrade reports whether the trade evs[i] is between two user orders:
+// both of its fills (the orderFill events with its trade id that follow it
+// in the same command) have the user origin. A liquidation order's trade is
+// a public trade but never moves klines, tickers or the last price.
+func userTrade(evs []engine.Event, i int) bool {
+	id, seq := evs[i].TradeID, evs[i].Seq
+	found := 0
+	for j := i + 1; j < len(evs) && evs[j].Seq == seq && found < 2; j++ {
+		ev := &evs[j]
+		if ev.Kind != engine.EvOrder || ev.OrderEvent != engine.OrderFill || ev.TradeID != id {
+			continue
+		}
+		found++
+		if ev.Origin != engine.OriginUser {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *applier) trade(ev *engine.Event, user bool) error {
+	quote, _ := fixed.Mul(ev.Quantity, ev.Price) // the engine bounded lots × ticks × lotTick
+	quote, _ = fixed.Mul(quote, a.db.lotTick[ev.Market])
+	if err := a.exec(a.db.stmts.trade, i64(ev.TradeID), i64(ev.Seq), ev.Time, i64(ev.Market), ev.Price, ev.Quantity,
+		quote, i64(ev.Side), b64(user)); err != nil {
+		return err
+	}
+	if !user {
+		return nil
+	}
+	for _, res := range [...]int64{minuteMs, hourMs} {
+		key := klineKey{res: res, start: ev.Time - ev.Time%res, market: ev.Market}
+		k, ok := a.klines[key]
+		if !ok {
+			a.klines[key] = len(a.kline)
+			a.kline = append(a.kline, klineRow{key: key, open: ev.Price, high: ev.Price, low: ev.Price})
+			k = len(a.kline) - 1
+		}
+		r := &a.kline[k]
+		r.high, r.low, r.close = max(r.high, ev.Price), min(r.low, ev.Price), ev.Price
+		r.volume += ev.Quantity
+		r.quote += quote
+		r.trades++
+	}
+	return nil
+}
+
+// flush writes the gathered orders and klines.
+func (a *applier) flush() error {
+	for i := range a.order {
+		o := &a.order[i]
+		ev := &o.ev
+		if err := a.exec(a.db.stmts.order, i64(ev.OrderID), i64(ev.Account), i64(ev.Market), i64(ev.ClientID),
+			i64(ev.Side), i64(ev.Type), i64(ev.TimeInForce), ev.Price, ev.Quantity, ev.QuoteQty, ev.TriggerPrice,
+			ev.Executed, ev.ExecutedQt, orderStatus(ev), b64(ev.ReduceOnly), b64(ev.PostOnly), i64(ev.Origin),
+			i64(systemType(ev)), i64(ev.PositionSide), o.created, ev.Time, i64(ev.Seq)); err != nil {
+			return err
+		}
+	}
+	for i := range a.kline {
+		k := &a.kline[i]
+		if err := a.exec(a.db.stmts.kline, k.key.res, i64(k.key.market), k.key.start, k.open, k.high, k.low, k.close,
+			k.volume, k.quote, k.trades); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orderStatus is the status an order update leaves (Backpack's, with the
+// trigger statuses).
+func orderStatus(ev *engine.Event) string {
+	switch ev.OrderEvent {
+	case engine.TriggerPlaced:
+		return backpack.StatusTriggerPending
+	case engine.TriggerFailed:
+		return backpack.StatusTriggerFailed
+	}
+	return ev.Status.String()
+}
+
+// systemType is an order's systemOrderType: the fill's, or what its origin
+// implies (only fills carry it; the engine maps origins the same way).
+func systemType(ev *engine.Event) engine.SystemOrderType {
+	if ev.SystemType != engine.SystemNone {
+		return ev.SystemType
+	}
+	switch ev.Origin {
+	case engine.OriginLiquidation:
+		return engine.SystemLiquidatePositionOnBook
+	case engine.OriginADL:
+		return engine.SystemLiquidatePositionOnAdl
+	case engine.OriginBackstop:
+		return engine.SystemLiquidatePositionOnBackstop
+	case engine.OriginCollateralConversion:
+		return engine.SystemCollateralConversion
+	case engine.OriginSettlement:
+		return engine.SystemOrderBookClosed
+	}
+	return engine.SystemNone
+}
+
+func (a *applier) fill(ev *engine.Event) error {
+	return a.exec(a.db.stmts.fill, i64(ev.Seq), ev.Time, i64(ev.Account), i64(ev.Market), i64(ev.OrderID),
+		i64(ev.ClientID), i64(ev.TradeID), i64(ev.Side), ev.FillPrice, ev.FillQty, ev.Fee, i64(ev.FeeAsset),
+		b64(ev.Maker), i64(ev.FillType), i64(ev.SystemType), i64(ev.Origin))
+}
+
+// balance keeps the movements of user accounts and of the insurance fund
+// (the other system accounts are each user movement's other side), and a
+// user's funding payments with their interval's rate.
+func (a *applier) balance(ev *engine.Event) error {
+	if ev.Account < a.db.firstUser && ev.Account != engine.AccountInsurance {
+		return nil
+	}
+	if err := a.exec(a.db.stmts.balance, i64(ev.Seq), ev.Time, i64(ev.Account), i64(ev.Asset), i64(ev.Market),
+		ev.Amount, ev.Balance, i64(ev.Source), i64(ev.Counterparty)); err != nil {
+		return err
+	}
+	if ev.Source != engine.SourceFundingPayment || ev.Account < a.db.firstUser {
+		return nil
+	}
+	rate, err := a.rate(ev.Market)
+	if err != nil {
+		return err
+	}
+	return a.exec(a.db.stmts.funding, i64(ev.Seq), ev.Time, i64(ev.Account), i64(ev.Market), ev.Amount, rate)
+}
+
+// rate is market m's latest funding rate: the one the EvFundingRate before
+// a payment (same command) set; read back from the table if this process
+// has not seen it.
+func (a *applier) rate(m config.MarketID) (int64, error) {
+	if r, ok := a.db.rates[m]; ok {
+		return r, nil
+	}
+	var r int64
+	err := a.db.w.QueryRowContext(a.ctx, `SELECT rate FROM funding_rates WHERE market = ? ORDER BY id DESC LIMIT 1`, i64(m)).Scan(&r)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("readmodel: %w", err)
+	}
+	a.db.rates[m] = r
+	return r, nil
+}
