@@ -14,20 +14,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/waterfallrisk/waterfall/internal/servertest"
 	"github.com/waterfallrisk/waterfall/server/api"
 )
 
 // The helpers of the crash-safety test: the waterfall binary, a `waterfall
 // serve` process, and an HTTP client that signs as ccxt's backpack client
-// does (copied from server/api/env_test.go, with values that need no
-// encoding).
+// does.
 
 // buildWaterfall builds this command into a temporary directory.
 func buildWaterfall(t *testing.T) string {
@@ -154,7 +153,6 @@ func newClient(url, token string, conns int) *client {
 type key struct {
 	account uint32
 	priv    ed25519.PrivateKey
-	pub64   string
 }
 
 // admin sends an operator request and decodes a 200's body into out.
@@ -200,57 +198,25 @@ func (c *client) newAccount(label string) (*key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &key{account: a.AccountID, priv: ed25519.NewKeyFromSeed(seed), pub64: a.APIKey}, nil
+	priv := ed25519.NewKeyFromSeed(seed)
+	if servertest.APIKey(priv) != a.APIKey {
+		return nil, fmt.Errorf("account %d: apiKey %s is not apiSecret's public key", a.AccountID, a.APIKey)
+	}
+	return &key{account: a.AccountID, priv: priv}, nil
 }
 
-// signed sends a request signed as ccxt's backpack sign() signs it: params
-// is a map[string]any (an object; the query of a GET) or a
-// []map[string]any (a batch). Values are strings, bools or integers made
-// of characters RFC 3986 leaves as they are.
+// signed sends a request signed as ccxt's backpack sign() signs it
+// (servertest.Sign): params is a map[string]any (an object; the query of a
+// GET) or a []map[string]any (a batch).
 func (c *client) signed(k *key, method, path string, params any) (int, []byte, error) {
 	instruction := api.Instructions[method+" "+path]
 	if instruction == "" {
 		return 0, nil, fmt.Errorf("no instruction for %s %s", method, path)
 	}
-	ts := time.Now().UnixMilli()
-	tail := "timestamp=" + strconv.FormatInt(ts, 10) + "&window=5000"
-	var payload, target string
-	var body []byte
-	switch p := params.(type) {
-	case []map[string]any:
-		var sb strings.Builder
-		for _, o := range p {
-			sb.WriteString("instruction=" + instruction + "&" + encodeParams(o) + "&")
-		}
-		payload = sb.String() + tail
-		body, _ = json.Marshal(p)
-	case map[string]any:
-		q := encodeParams(p)
-		if q != "" {
-			q += "&"
-		}
-		payload = "instruction=" + instruction + "&" + q + tail
-		if method == http.MethodGet {
-			target = path + "?" + encodeParams(p)
-		} else {
-			body, _ = json.Marshal(p)
-		}
-	default:
-		return 0, nil, fmt.Errorf("params %T", params)
-	}
-	if target == "" {
-		target = path
-	}
-	req, err := http.NewRequestWithContext(context.Background(), method, c.url+target, bytes.NewReader(body))
+	req, err := servertest.Sign(k.priv, instruction, method, path, params, time.Now().UnixMilli(), 5000).
+		ClientRequest(context.Background(), c.url)
 	if err != nil {
 		return 0, nil, err
-	}
-	req.Header.Set("X-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("X-Window", "5000")
-	req.Header.Set("X-API-Key", k.pub64)
-	req.Header.Set("X-Signature", base64.StdEncoding.EncodeToString(ed25519.Sign(k.priv, []byte(payload))))
-	if method != http.MethodGet {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	return c.send(req)
 }
@@ -268,39 +234,6 @@ func (c *client) send(req *http.Request) (int, []byte, error) {
 		return 0, nil, err
 	}
 	return resp.StatusCode, b, nil
-}
-
-// encodeParams is key=value joined by & in key order; values need no
-// encoding (checked).
-func encodeParams(p map[string]any) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		var v string
-		switch x := p[k].(type) {
-		case string:
-			v = x
-		case bool:
-			v = strconv.FormatBool(x)
-		case int:
-			v = strconv.Itoa(x)
-		case uint32:
-			v = strconv.FormatUint(uint64(x), 10)
-		default:
-			panic(fmt.Sprintf("param %s: unsupported %T", k, x))
-		}
-		if strings.ContainsFunc(v, func(r rune) bool {
-			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_.~", r))
-		}) {
-			panic("param " + k + " needs encoding: " + v)
-		}
-		parts = append(parts, k+"="+v)
-	}
-	return strings.Join(parts, "&")
 }
 
 // lots parses a BTC quantity ("0.0012", "-1") into lots of 0.0001.

@@ -52,22 +52,12 @@ func (h *Handler) positionList(r *http.Request, acct engine.AccountID, filter co
 		if filter != engine.AllMarkets && p.Market != filter {
 			continue
 		}
-		if bySide && hedgeSide(p.Hedge) != side {
+		if bySide && backpack.HedgeSide(p.Hedge) != side {
 			continue
 		}
 		out = append(out, h.cat.Position(acct, p, marks[i]))
 	}
 	return out, nil
-}
-
-func hedgeSide(h int8) engine.PositionSide {
-	switch h {
-	case 1:
-		return engine.Long
-	case -1:
-		return engine.Short
-	}
-	return engine.NoSide
 }
 
 // capital is GET /api/v1/capital.

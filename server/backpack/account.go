@@ -85,12 +85,7 @@ func (c *Catalog) Position(acct engine.AccountID, p *engine.PositionRisk, mark i
 	if p.HasBankruptcy {
 		out.EstBankruptcyPrice = c.Price(m, p.Bankruptcy)
 	}
-	switch p.Hedge {
-	case 1:
-		out.PositionSide = ptr(engine.Long.String())
-	case -1:
-		out.PositionSide = ptr(engine.Short.String())
-	}
+	out.PositionSide = PositionSideName(HedgeSide(p.Hedge))
 	if p.Isolated {
 		out.IsolatedMargin = ptr(c.Settle(p.Margin))
 	}

@@ -48,17 +48,11 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 // decimals, does not fit, is negative, or is not a number is a 400
 // INVALID_CLIENT_REQUEST naming field. Unset is 0.
 func (d Decimal) parse(field string, decimals int) (int64, *Error) {
-	if !d.Set {
-		return 0, nil
-	}
-	v, err := fixed.ParseDecimal(d.Text, decimals)
-	if err != nil {
-		return 0, BadRequest("%s: %q is not a decimal number with at most %d decimals in range", field, d.Text, decimals)
-	}
-	if v < 0 {
+	v, err := d.parseSigned(field, decimals)
+	if err == nil && v < 0 {
 		return 0, BadRequest("%s must not be negative", field)
 	}
-	return v, nil
+	return v, err
 }
 
 // parseSigned is parse allowing a negative value.
@@ -82,24 +76,11 @@ type Uint32 struct {
 
 // UnmarshalJSON accepts a whole number 0..2^32−1, bare or quoted.
 func (u *Uint32) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*u = Uint32{}
-		return nil
+	v, set, err := unmarshalUint(b, 32, "must be a whole number from 0 to 4294967295")
+	if err == nil {
+		*u = Uint32{Value: uint32(v), Set: set}
 	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		b = []byte(s)
-	}
-	v, err := strconv.ParseUint(string(b), 10, 32)
-	if err != nil {
-		return errors.New("must be a whole number from 0 to 4294967295")
-	}
-	*u = Uint32{Value: uint32(v), Set: true}
-	return nil
+	return err
 }
 
 // Uint64 is an unsigned 64-bit id in a request (an orderId): a JSON number or
@@ -111,48 +92,57 @@ type Uint64 struct {
 
 // UnmarshalJSON accepts a whole number 0..2^64−1, bare or quoted.
 func (u *Uint64) UnmarshalJSON(b []byte) error {
+	v, set, err := unmarshalUint(b, 64, "must be a whole number (an id)")
+	if err == nil {
+		*u = Uint64{Value: v, Set: set}
+	}
+	return err
+}
+
+// unmarshalUint reads a JSON whole number of at most bits bits, bare or
+// quoted; set is false for null. A value out of range or not a number is
+// the error bad; a malformed JSON string, the decoder's error.
+func unmarshalUint(b []byte, bits int, bad string) (v uint64, set bool, err error) {
 	b = bytes.TrimSpace(b)
 	if string(b) == "null" {
-		*u = Uint64{}
-		return nil
+		return 0, false, nil
 	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+			return 0, false, err
 		}
 		b = []byte(s)
 	}
-	v, err := strconv.ParseUint(string(b), 10, 64)
-	if err != nil {
-		return errors.New("must be a whole number (an id)")
+	if v, err = strconv.ParseUint(string(b), 10, bits); err != nil {
+		return 0, false, errors.New(bad)
 	}
-	*u = Uint64{Value: v, Set: true}
-	return nil
+	return v, true, nil
 }
 
 // ParseUint64 reads an id from a query parameter ("" is unset).
 func ParseUint64(field, s string) (Uint64, *Error) {
-	if s == "" {
-		return Uint64{}, nil
-	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return Uint64{}, BadRequest("%s must be a whole number", field)
-	}
-	return Uint64{Value: v, Set: true}, nil
+	v, set, err := parseUintParam(field, s, 64, "a whole number")
+	return Uint64{Value: v, Set: set}, err
 }
 
 // ParseUint32 reads a client id from a query parameter ("" is unset).
 func ParseUint32(field, s string) (Uint32, *Error) {
+	v, set, err := parseUintParam(field, s, 32, "a whole number from 0 to 4294967295")
+	return Uint32{Value: uint32(v), Set: set}, err
+}
+
+// parseUintParam reads a whole number of at most bits bits from a query
+// parameter ("" is unset); anything else is a 400 saying field must be what.
+func parseUintParam(field, s string, bits int, what string) (v uint64, set bool, err *Error) {
 	if s == "" {
-		return Uint32{}, nil
+		return 0, false, nil
 	}
-	v, err := strconv.ParseUint(s, 10, 32)
-	if err != nil {
-		return Uint32{}, BadRequest("%s must be a whole number from 0 to 4294967295", field)
+	v, perr := strconv.ParseUint(s, 10, bits)
+	if perr != nil {
+		return 0, false, BadRequest("%s must be %s", field, what)
 	}
-	return Uint32{Value: uint32(v), Set: true}, nil
+	return v, true, nil
 }
 
 // formatScaled renders v·m·10^-decimals exactly, trailing zeros removed, even

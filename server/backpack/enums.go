@@ -135,3 +135,53 @@ func MarginModeName(isolated bool) string {
 	}
 	return engine.Cross.String()
 }
+
+// PositionSideName is the positionSide extension: Long or Short in hedge
+// mode, nil (left out) for NoSide.
+func PositionSideName(s engine.PositionSide) *string {
+	if s == engine.NoSide {
+		return nil
+	}
+	return ptr(s.String())
+}
+
+// HedgeSide is the position side of a position slot's hedge: +1 Long, −1
+// Short, 0 NoSide (one-way mode).
+func HedgeSide(hedge int8) engine.PositionSide {
+	switch hedge {
+	case 1:
+		return engine.Long
+	case -1:
+		return engine.Short
+	}
+	return engine.NoSide
+}
+
+// Hedge is the position slot's hedge of a position side (HedgeSide's
+// inverse).
+func Hedge(s engine.PositionSide) int8 {
+	switch s {
+	case engine.Long:
+		return 1
+	case engine.Short:
+		return -1
+	}
+	return 0
+}
+
+// SystemOrderTypeName is systemOrderType: the kind of a system order
+// (liquidation, backstop, ADL, collateral conversion), nil for a user's.
+func SystemOrderTypeName(s engine.SystemOrderType) *string {
+	if s == engine.SystemNone {
+		return nil
+	}
+	return ptr(s.String())
+}
+
+// ClientID is clientId: nil for none (0).
+func ClientID(id uint32) *uint32 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}

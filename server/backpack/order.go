@@ -50,74 +50,133 @@ type Order struct {
 
 func ptr[T any](v T) *T { return &v }
 
-// OrderFromView renders an open order.
-func (c *Catalog) OrderFromView(v *engine.OrderView) Order {
+// OrderState is an order as the order objects show it, whichever record
+// holds it: an open order's view, an order update event, a row of the order
+// history.
+type OrderState struct {
+	ID          uint64
+	ClientID    uint32 // 0: none
+	CreatedAt   int64  // ms
+	Market      config.MarketID
+	Side        engine.Side
+	Type        engine.OrderType
+	TimeInForce engine.TimeInForce
+	STP         engine.SelfTradePrevention
+	PostOnly    bool
+	ReduceOnly  bool
+	Price       int64 // ticks
+	Quantity    int64 // lots (a quote order: 0 or engine.MaxAmount until known)
+	QuoteQty    int64 // a market order by quote: its budget
+	Executed    int64 // lots
+	ExecutedQt  int64 // settlement units
+	// Status is Backpack's status, TriggerPending and TriggerFailed included.
+	Status string
+	// Trigger shows TriggerPrice (ticks); Waiting, a trigger order still off
+	// the book, shows its quantity as triggerQuantity instead of quantity.
+	Trigger      bool
+	TriggerPrice int64
+	Waiting      bool
+	PositionSide engine.PositionSide
+}
+
+// Order renders s. triggerBy and marginMode, which only an open order's
+// view knows, are left out.
+func (c *Catalog) Order(s *OrderState) Order {
+	m := s.Market
+	size := c.orderSize(m, s.Type, s.Price, s.Quantity, s.QuoteQty)
 	o := Order{
-		CreatedAt: v.CreatedTime, ID: strconv.FormatUint(v.ID, 10),
-		ExecutedQuantity: c.Quantity(v.Market, v.Executed), ExecutedQuoteQuantity: c.Quote(v.Market, v.ExecutedQt),
-		OrderType: v.Type.String(), PostOnly: v.PostOnly, ReduceOnly: v.ReduceOnly,
-		SelfTradePrevention: STPName(v.STP), Side: SideName(v.Side), Status: v.Status.String(),
-		Symbol: c.MarketSymbol(v.Market), TimeInForce: v.TimeInForce.String(),
-		MarginMode: ptr(MarginModeName(v.Isolated)),
+		ClientID: ClientID(s.ClientID), CreatedAt: s.CreatedAt,
+		ExecutedQuantity: c.Quantity(m, s.Executed), ExecutedQuoteQuantity: c.Quote(m, s.ExecutedQt),
+		ID: strconv.FormatUint(s.ID, 10), OrderType: s.Type.String(), PostOnly: s.PostOnly,
+		Price: size.Price, Quantity: size.Quantity, QuoteQuantity: size.QuoteQuantity, ReduceOnly: s.ReduceOnly,
+		SelfTradePrevention: STPName(s.STP), Side: SideName(s.Side), Status: s.Status,
+		Symbol: c.MarketSymbol(m), TimeInForce: s.TimeInForce.String(), PositionSide: PositionSideName(s.PositionSide),
 	}
-	if v.ClientID != 0 {
-		o.ClientID = ptr(v.ClientID)
+	if s.Trigger {
+		o.TriggerPrice = ptr(c.Price(m, s.TriggerPrice))
 	}
-	c.orderPrices(&o, v.Market, v.Type, v.Price, v.Quantity, v.QuoteQty)
-	if v.Pending {
-		o.Status = StatusTriggerPending
-		o.TriggerPrice = ptr(c.Price(v.Market, v.TriggerPrice))
-		o.TriggerBy = ptr(v.TriggerBy.String())
+	if s.Waiting {
 		o.TriggerQuantity, o.Quantity = o.Quantity, nil
-	}
-	if v.PositionSide != engine.NoSide {
-		o.PositionSide = ptr(v.PositionSide.String())
 	}
 	return o
 }
 
-// orderPrices sets price (limit orders) and quantity or quote quantity.
-func (c *Catalog) orderPrices(o *Order, m config.MarketID, t engine.OrderType, price, qty, quote int64) {
-	if t == engine.Limit || price > 0 {
-		o.Price = ptr(c.Price(m, price))
+// OrderFromView renders an open order.
+func (c *Catalog) OrderFromView(v *engine.OrderView) Order {
+	status := v.Status.String()
+	if v.Pending {
+		status = StatusTriggerPending
 	}
-	if quote > 0 {
-		o.QuoteQuantity = ptr(c.Quote(m, quote))
-		if qty > 0 && qty < engine.MaxAmount {
-			o.Quantity = ptr(c.Quantity(m, qty))
-		}
-		return
+	o := c.Order(&OrderState{ID: v.ID, ClientID: v.ClientID, CreatedAt: v.CreatedTime, Market: v.Market,
+		Side: v.Side, Type: v.Type, TimeInForce: v.TimeInForce, STP: v.STP, PostOnly: v.PostOnly,
+		ReduceOnly: v.ReduceOnly, Price: v.Price, Quantity: v.Quantity, QuoteQty: v.QuoteQty, Executed: v.Executed,
+		ExecutedQt: v.ExecutedQt, Status: status, Trigger: v.Pending, TriggerPrice: v.TriggerPrice, Waiting: v.Pending,
+		PositionSide: v.PositionSide})
+	if v.Pending {
+		o.TriggerBy = ptr(v.TriggerBy.String())
 	}
-	o.Quantity = ptr(c.Quantity(m, qty))
+	o.MarginMode = ptr(MarginModeName(v.Isolated))
+	return o
 }
 
 // OrderFromEvent renders an order as an order-update event left it; stp is
 // the order's self-trade prevention, which events do not carry (the request's
 // for a new order; the open order's for a cancelled one).
 func (c *Catalog) OrderFromEvent(ev *engine.Event, stp engine.SelfTradePrevention) Order {
-	o := Order{
-		CreatedAt: ev.Time, ID: strconv.FormatUint(ev.OrderID, 10),
-		ExecutedQuantity: c.Quantity(ev.Market, ev.Executed), ExecutedQuoteQuantity: c.Quote(ev.Market, ev.ExecutedQt),
-		OrderType: ev.Type.String(), PostOnly: ev.PostOnly, ReduceOnly: ev.ReduceOnly,
-		SelfTradePrevention: STPName(stp), Side: SideName(ev.Side), Status: ev.Status.String(),
-		Symbol: c.MarketSymbol(ev.Market), TimeInForce: ev.TimeInForce.String(),
-	}
-	if ev.ClientID != 0 {
-		o.ClientID = ptr(ev.ClientID)
-	}
-	c.orderPrices(&o, ev.Market, ev.Type, ev.Price, ev.Quantity, ev.QuoteQty)
+	placed := ev.OrderEvent == engine.TriggerPlaced
+	return c.Order(&OrderState{ID: ev.OrderID, ClientID: ev.ClientID, CreatedAt: ev.Time, Market: ev.Market,
+		Side: ev.Side, Type: ev.Type, TimeInForce: ev.TimeInForce, STP: stp, PostOnly: ev.PostOnly,
+		ReduceOnly: ev.ReduceOnly, Price: ev.Price, Quantity: ev.Quantity, QuoteQty: ev.QuoteQty, Executed: ev.Executed,
+		ExecutedQt: ev.ExecutedQt, Status: EventStatus(ev), Trigger: placed, TriggerPrice: ev.TriggerPrice, Waiting: placed,
+		PositionSide: ev.PositionSide})
+}
+
+// EventStatus is the status an order update event leaves its order in:
+// TriggerPending after TriggerPlaced, TriggerFailed after TriggerFailed, the
+// engine's status else.
+func EventStatus(ev *engine.Event) string {
 	switch ev.OrderEvent {
 	case engine.TriggerPlaced:
-		o.Status = StatusTriggerPending
-		o.TriggerPrice = ptr(c.Price(ev.Market, ev.TriggerPrice))
-		o.TriggerQuantity, o.Quantity = o.Quantity, nil
+		return StatusTriggerPending
 	case engine.TriggerFailed:
-		o.Status = StatusTriggerFailed
+		return StatusTriggerFailed
 	}
-	if ev.PositionSide != engine.NoSide {
-		o.PositionSide = ptr(ev.PositionSide.String())
+	return ev.Status.String()
+}
+
+// OrderSize is an order's limit price and size as Backpack shows them; nil
+// where the order has none.
+type OrderSize struct {
+	Price         *string // a limit order's, or any positive price
+	Quantity      *string // lots, when a count: 0 < quantity < engine.MaxAmount
+	QuoteQuantity *string // a market order by quote: its budget
+}
+
+// OrderSize renders the price and size of an order of type t in market m.
+// A quote order's lots stay nil until its end reports them (an open one
+// carries 0 or engine.MaxAmount, its cap).
+func (c *Catalog) OrderSize(m config.MarketID, t engine.OrderType, price, qty, quote int64) OrderSize {
+	var s OrderSize
+	if t == engine.Limit || price > 0 {
+		s.Price = ptr(c.Price(m, price))
 	}
-	return o
+	if qty > 0 && qty < engine.MaxAmount {
+		s.Quantity = ptr(c.Quantity(m, qty))
+	}
+	if quote > 0 {
+		s.QuoteQuantity = ptr(c.Quote(m, quote))
+	}
+	return s
+}
+
+// orderSize is OrderSize as the order objects show it: an order without a
+// quote budget always has a quantity (ccxt reads it as the amount).
+func (c *Catalog) orderSize(m config.MarketID, t engine.OrderType, price, qty, quote int64) OrderSize {
+	s := c.OrderSize(m, t, price, qty, quote)
+	if quote <= 0 && s.Quantity == nil {
+		s.Quantity = ptr(c.Quantity(m, qty))
+	}
+	return s
 }
 
 // OrderRequest is the body of POST /api/v1/order and one item of POST

@@ -136,6 +136,7 @@ type publicFunc func(r *http.Request, now int64) (any, *backpack.Error)
 // privateFunc answers a signed request of account acct.
 type privateFunc func(r *http.Request, acct engine.AccountID) (any, *backpack.Error)
 
+// public waits for the read model, then sends fn's answer.
 func (h *Handler) public(fn publicFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now, err := h.sync(r.Context())
@@ -152,6 +153,7 @@ func (h *Handler) public(fn publicFunc) http.HandlerFunc {
 	}
 }
 
+// private checks the signature, then answers as public does.
 func (h *Handler) private(instruction string, fn privateFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		acct, err := h.auth.Verify(r, instruction, nil)
@@ -159,16 +161,7 @@ func (h *Handler) private(instruction string, fn privateFunc) http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		if _, err := h.sync(r.Context()); err != nil {
-			writeError(w, err)
-			return
-		}
-		out, err := fn(r, acct)
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		writeJSON(w, out)
+		h.public(func(r *http.Request, _ int64) (any, *backpack.Error) { return fn(r, acct) })(w, r)
 	}
 }
 

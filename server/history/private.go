@@ -2,9 +2,11 @@ package history
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/waterfallrisk/waterfall/engine"
+	"github.com/waterfallrisk/waterfall/engine/config"
 	"github.com/waterfallrisk/waterfall/server/backpack"
 	"github.com/waterfallrisk/waterfall/server/readmodel"
 )
@@ -22,15 +24,11 @@ import (
 func (h *Handler) fills(r *http.Request, acct engine.AccountID) (any, *backpack.Error) {
 	q := r.URL.Query()
 	f := readmodel.FillFilter{Account: acct}
+	var none bool
 	var err *backpack.Error
-	if f.Page, err = page(q, MaxLimit, true); err != nil {
+	if f.Page, f.Markets, none, err = h.scope(q); err != nil {
 		return nil, err
 	}
-	ms, all, err := h.markets(q)
-	if err != nil {
-		return nil, err
-	}
-	f.Markets = ms
 	if s := q.Get("fillType"); s != "" {
 		types, ok := fillTypes[s]
 		if !ok {
@@ -41,18 +39,11 @@ func (h *Handler) fills(r *http.Request, acct engine.AccountID) (any, *backpack.
 	if f.OrderID, err = orderID(r); err != nil {
 		return nil, err
 	}
-	if !all && len(ms) == 0 {
+	if none {
 		return []Fill{}, nil
 	}
 	fs, qerr := h.m.Fills(r.Context(), f)
-	if qerr != nil {
-		return nil, dbError(qerr)
-	}
-	out := make([]Fill, len(fs))
-	for i := range fs {
-		out[i] = h.fill(&fs[i])
-	}
-	return out, nil
+	return rendered(fs, qerr, h.fill)
 }
 
 // orderID reads the optional orderId filter (a whole number).
@@ -69,61 +60,36 @@ func orderID(r *http.Request) (uint64, *backpack.Error) {
 // expired, still open), system orders (liquidation, backstop, ADL) with
 // their systemOrderType; from and to bound the creation time.
 func (h *Handler) orders(r *http.Request, acct engine.AccountID) (any, *backpack.Error) {
-	q := r.URL.Query()
 	f := readmodel.OrderFilter{Account: acct}
+	var none bool
 	var err *backpack.Error
-	if f.Page, err = page(q, MaxLimit, true); err != nil {
+	if f.Page, f.Markets, none, err = h.scope(r.URL.Query()); err != nil {
 		return nil, err
 	}
-	ms, all, err := h.markets(q)
-	if err != nil {
-		return nil, err
-	}
-	f.Markets = ms
 	if f.OrderID, err = orderID(r); err != nil {
 		return nil, err
 	}
-	if !all && len(ms) == 0 {
+	if none {
 		return []Order{}, nil
 	}
 	os, qerr := h.m.Orders(r.Context(), f)
-	if qerr != nil {
-		return nil, dbError(qerr)
-	}
-	out := make([]Order, len(os))
-	for i := range os {
-		out[i] = h.order(&os[i])
-	}
-	return out, nil
+	return rendered(os, qerr, h.order)
 }
 
 // GET /wapi/v1/history/funding?symbol&from&to…: the account's funding
 // payments, positive when received.
 func (h *Handler) funding(r *http.Request, acct engine.AccountID) (any, *backpack.Error) {
-	q := r.URL.Query()
 	f := readmodel.FundingFilter{Account: acct}
+	var none bool
 	var err *backpack.Error
-	if f.Page, err = page(q, MaxLimit, true); err != nil {
+	if f.Page, f.Markets, none, err = h.scope(r.URL.Query()); err != nil {
 		return nil, err
 	}
-	ms, all, err := h.markets(q)
-	if err != nil {
-		return nil, err
-	}
-	f.Markets = ms
-	if !all && len(ms) == 0 {
+	if none {
 		return []FundingPayment{}, nil
 	}
 	ps, qerr := h.m.Funding(r.Context(), f)
-	if qerr != nil {
-		return nil, dbError(qerr)
-	}
-	out := make([]FundingPayment, len(ps))
-	for i, p := range ps {
-		out[i] = FundingPayment{UserID: p.Account, Symbol: h.cat.MarketSymbol(p.Market), Quantity: h.cat.Settle(p.Amount),
-			IntervalEndTimestamp: backpack.Timestamp(p.Time), FundingRate: backpack.Rate(p.Rate)}
-	}
-	return out, nil
+	return rendered(ps, qerr, h.fundingPayment)
 }
 
 // GET /wapi/v1/history/settlement?source&from&to…: the account's
@@ -151,15 +117,7 @@ func (h *Handler) settlements(r *http.Request, acct engine.AccountID) (any, *bac
 		}
 	}
 	mvs, qerr := h.m.Movements(r.Context(), f)
-	if qerr != nil {
-		return nil, dbError(qerr)
-	}
-	out := make([]Settlement, len(mvs))
-	for i, mv := range mvs {
-		out[i] = Settlement{Quantity: h.cat.Amount(mv.Asset, mv.Amount), Source: mv.Source.String(),
-			Timestamp: backpack.Timestamp(mv.Time), UserID: mv.Account, Symbol: h.cat.AssetSymbol(mv.Asset)}
-	}
-	return out, nil
+	return rendered(mvs, qerr, h.settlement)
 }
 
 // GET /wapi/v1/history/borrowLend: always empty until lending exists; the
@@ -180,4 +138,32 @@ func (h *Handler) borrowLend(r *http.Request, _ engine.AccountID) (any, *backpac
 		return nil, backpack.BadRequest("type must be Borrow or Lend, not %q", t)
 	}
 	return []struct{}{}, nil
+}
+
+// scope reads what the lists of fills, orders and funding payments take:
+// the page and the markets the symbol and marketType filters select
+// (nil: every market). none reports that the filters select no market; the
+// answer is then an empty list, once the other parameters are checked.
+func (h *Handler) scope(q url.Values) (p readmodel.Page, ms []config.MarketID, none bool, err *backpack.Error) {
+	if p, err = page(q, MaxLimit, true); err != nil {
+		return p, nil, false, err
+	}
+	ms, all, err := h.markets(q)
+	if err != nil {
+		return p, nil, false, err
+	}
+	return p, ms, !all && len(ms) == 0, nil
+}
+
+// rendered is the answer of a list query: each row rendered, in order (an
+// empty list, never null); a failed query is a 500.
+func rendered[R, S any](rows []R, err error, render func(*R) S) ([]S, *backpack.Error) {
+	if err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]S, len(rows))
+	for i := range rows {
+		out[i] = render(&rows[i])
+	}
+	return out, nil
 }

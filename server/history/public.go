@@ -41,14 +41,7 @@ func (h *Handler) trades(r *http.Request, withOffset bool) (any, *backpack.Error
 		}
 	}
 	ts, qerr := h.m.Trades(r.Context(), m, int(limit), int(offset))
-	if qerr != nil {
-		return nil, dbError(qerr)
-	}
-	out := make([]Trade, len(ts))
-	for i := range ts {
-		out[i] = h.trade(&ts[i])
-	}
-	return out, nil
+	return rendered(ts, qerr, h.trade)
 }
 
 // maxSeconds bounds startTime and endTime (year 5138): ms stay in range.
@@ -91,18 +84,7 @@ func (h *Handler) klines(r *http.Request, now int64) (any, *backpack.Error) {
 		end = s * 1000
 	}
 	cs, qerr := h.m.Klines(r.Context(), m, iv, start*1000, end)
-	if qerr != nil {
-		return nil, dbError(qerr)
-	}
-	out := make([]Kline, len(cs))
-	for i, c := range cs {
-		out[i] = Kline{Start: klineTime(c.Start), End: klineTime(c.End),
-			Open: ptr(h.cat.Price(m, c.Open)), High: ptr(h.cat.Price(m, c.High)),
-			Low: ptr(h.cat.Price(m, c.Low)), Close: ptr(h.cat.Price(m, c.Close)),
-			Volume: h.cat.Quantity(m, c.Volume), QuoteVolume: h.cat.Quote(m, c.QuoteVolume),
-			Trades: itoa(c.Trades)}
-	}
-	return out, nil
+	return rendered(cs, qerr, func(c *readmodel.Candle) Kline { return h.kline(m, c) })
 }
 
 // tickerWindow reads the optional interval of a ticker: 1d (default) or 1w.
@@ -177,14 +159,9 @@ func (h *Handler) fundingRates(r *http.Request, _ int64) (any, *backpack.Error) 
 		return nil, err
 	}
 	rs, qerr := h.m.FundingRates(r.Context(), m, p)
-	if qerr != nil {
-		return nil, dbError(qerr)
-	}
-	out := make([]backpack.FundingRate, len(rs))
-	for i, x := range rs {
-		out[i] = h.cat.FundingRate(x.Market, x.Rate, x.Time)
-	}
-	return out, nil
+	return rendered(rs, qerr, func(x *readmodel.FundingRate) backpack.FundingRate {
+		return h.cat.FundingRate(x.Market, x.Rate, x.Time)
+	})
 }
 
 // GET /api/v1/insuranceFund?limit&offset&sortDirection&from&to (extension):
@@ -201,12 +178,9 @@ func (h *Handler) insuranceFund(r *http.Request, _ int64) (any, *backpack.Error)
 		return nil, dbError(qerr)
 	}
 	mvs, qerr := h.m.Movements(r.Context(), readmodel.MovementFilter{Account: engine.AccountInsurance, Page: p})
-	if qerr != nil {
-		return nil, dbError(qerr)
+	moves, err := rendered(mvs, qerr, h.insuranceMovement)
+	if err != nil {
+		return nil, err
 	}
-	out := InsuranceFund{Symbol: h.cat.AssetSymbol(settle), Balance: h.cat.Settle(bal), History: make([]InsuranceMovement, len(mvs))}
-	for i := range mvs {
-		out.History[i] = h.insuranceMovement(&mvs[i])
-	}
-	return out, nil
+	return InsuranceFund{Symbol: h.cat.AssetSymbol(settle), Balance: h.cat.Settle(bal), History: moves}, nil
 }

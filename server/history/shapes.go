@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/waterfallrisk/waterfall/engine"
+	"github.com/waterfallrisk/waterfall/engine/config"
 	"github.com/waterfallrisk/waterfall/engine/fixed"
 	"github.com/waterfallrisk/waterfall/server/backpack"
 	"github.com/waterfallrisk/waterfall/server/readmodel"
@@ -46,6 +47,14 @@ type Kline struct {
 
 func klineTime(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.DateTime) }
 
+func (h *Handler) kline(m config.MarketID, c *readmodel.Candle) Kline {
+	return Kline{Start: klineTime(c.Start), End: klineTime(c.End),
+		Open: ptr(h.cat.Price(m, c.Open)), High: ptr(h.cat.Price(m, c.High)),
+		Low: ptr(h.cat.Price(m, c.Low)), Close: ptr(h.cat.Price(m, c.Close)),
+		Volume: h.cat.Quantity(m, c.Volume), QuoteVolume: h.cat.Quote(m, c.QuoteVolume),
+		Trades: itoa(c.Trades)}
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // Ticker is GET /api/v1/ticker and one item of /api/v1/tickers:
@@ -82,18 +91,11 @@ type Fill struct {
 	TradeID         int64   `json:"tradeId"`
 }
 
-func systemType(s engine.SystemOrderType) *string {
-	if s == engine.SystemNone {
-		return nil
-	}
-	return ptr(s.String())
-}
-
 func (h *Handler) fill(f *readmodel.Fill) Fill {
 	out := Fill{Fee: h.cat.Amount(f.FeeAsset, f.Fee), FeeSymbol: h.cat.AssetSymbol(f.FeeAsset), IsMaker: f.Maker,
 		OrderID: strconv.FormatUint(f.OrderID, 10), Price: h.cat.Price(f.Market, f.Price),
 		Quantity: h.cat.Quantity(f.Market, f.Quantity), Side: backpack.SideName(f.Side),
-		Symbol: h.cat.MarketSymbol(f.Market), SystemOrderType: systemType(f.SystemType),
+		Symbol: h.cat.MarketSymbol(f.Market), SystemOrderType: backpack.SystemOrderTypeName(f.SystemType),
 		Timestamp: backpack.Timestamp(f.Time), TradeID: int64(f.TradeID)} //nolint:gosec // ids < 2^63
 	if f.ClientID != 0 {
 		out.ClientID = ptr(strconv.FormatUint(uint64(f.ClientID), 10))
@@ -137,40 +139,23 @@ type Order struct {
 }
 
 // order renders an order's last state. The self-trade prevention is not in
-// the engine's events: it shows as the default, RejectTaker.
+// the engine's events: it shows as the default, RejectTaker. A trigger
+// order shows its trigger price; its quantity is triggerQuantity while it
+// waits (TriggerPending) or once it failed (TriggerFailed).
 func (h *Handler) order(o *readmodel.Order) Order {
-	m := o.Market
-	out := Order{CreatedAt: backpack.Timestamp(o.CreatedAt),
-		ExecutedQuantity: h.cat.Quantity(m, o.Executed), ExecutedQuoteQuantity: h.cat.Quote(m, o.ExecutedQt),
-		ID: strconv.FormatUint(o.OrderID, 10), OrderType: o.Type.String(), PostOnly: o.PostOnly,
-		ReduceOnly: o.ReduceOnly, SelfTradePrevention: "RejectTaker", Side: backpack.SideName(o.Side),
-		Status: o.Status, Symbol: h.cat.MarketSymbol(m), SystemOrderType: systemType(o.SystemType),
-		TimeInForce: o.TimeInForce.String()}
-	if o.ClientID != 0 {
-		out.ClientID = ptr(o.ClientID)
-	}
-	if o.Type == engine.Limit || o.Price > 0 {
-		out.Price = ptr(h.cat.Price(m, o.Price))
-	}
-	switch {
-	case o.QuoteQty > 0:
-		out.QuoteQuantity = ptr(h.cat.Quote(m, o.QuoteQty))
-		if o.Quantity > 0 && o.Quantity < engine.MaxAmount {
-			out.Quantity = ptr(h.cat.Quantity(m, o.Quantity))
-		}
-	default:
-		out.Quantity = ptr(h.cat.Quantity(m, o.Quantity))
-	}
-	if o.TriggerPrice > 0 {
-		out.TriggerPrice = ptr(h.cat.Price(m, o.TriggerPrice))
-		if o.Status == backpack.StatusTriggerPending || o.Status == backpack.StatusTriggerFailed {
-			out.TriggerQuantity, out.Quantity = out.Quantity, nil
-		}
-	}
-	if o.PositionSide != engine.NoSide {
-		out.PositionSide = ptr(o.PositionSide.String())
-	}
-	return out
+	trigger := o.TriggerPrice > 0
+	b := h.cat.Order(&backpack.OrderState{ID: o.OrderID, ClientID: o.ClientID, Market: o.Market, Side: o.Side,
+		Type: o.Type, TimeInForce: o.TimeInForce, STP: engine.RejectTaker, PostOnly: o.PostOnly,
+		ReduceOnly: o.ReduceOnly, Price: o.Price, Quantity: o.Quantity, QuoteQty: o.QuoteQty, Executed: o.Executed,
+		ExecutedQt: o.ExecutedQt, Status: o.Status, Trigger: trigger, TriggerPrice: o.TriggerPrice,
+		Waiting:      trigger && (o.Status == backpack.StatusTriggerPending || o.Status == backpack.StatusTriggerFailed),
+		PositionSide: o.PositionSide})
+	return Order{ClientID: b.ClientID, CreatedAt: backpack.Timestamp(o.CreatedAt), ExecutedQuantity: b.ExecutedQuantity,
+		ExecutedQuoteQuantity: b.ExecutedQuoteQuantity, ID: b.ID, OrderType: b.OrderType, PostOnly: b.PostOnly,
+		Price: b.Price, Quantity: b.Quantity, QuoteQuantity: b.QuoteQuantity, ReduceOnly: b.ReduceOnly,
+		SelfTradePrevention: b.SelfTradePrevention, Side: b.Side, Status: b.Status, Symbol: b.Symbol,
+		SystemOrderType: backpack.SystemOrderTypeName(o.SystemType), TimeInForce: b.TimeInForce,
+		TriggerPrice: b.TriggerPrice, TriggerQuantity: b.TriggerQuantity, PositionSide: b.PositionSide}
 }
 
 // Settlement is one item of GET /wapi/v1/history/settlement; symbol (the
@@ -184,6 +169,11 @@ type Settlement struct {
 	Symbol       string           `json:"symbol"`
 }
 
+func (h *Handler) settlement(mv *readmodel.Movement) Settlement {
+	return Settlement{Quantity: h.cat.Amount(mv.Asset, mv.Amount), Source: mv.Source.String(),
+		Timestamp: backpack.Timestamp(mv.Time), UserID: mv.Account, Symbol: h.cat.AssetSymbol(mv.Asset)}
+}
+
 // FundingPayment is one item of GET /wapi/v1/history/funding: quantity is
 // positive when received, negative when paid.
 type FundingPayment struct {
@@ -193,6 +183,11 @@ type FundingPayment struct {
 	Quantity             string           `json:"quantity"`
 	IntervalEndTimestamp string           `json:"intervalEndTimestamp"`
 	FundingRate          string           `json:"fundingRate"`
+}
+
+func (h *Handler) fundingPayment(p *readmodel.FundingPayment) FundingPayment {
+	return FundingPayment{UserID: p.Account, Symbol: h.cat.MarketSymbol(p.Market), Quantity: h.cat.Settle(p.Amount),
+		IntervalEndTimestamp: backpack.Timestamp(p.Time), FundingRate: backpack.Rate(p.Rate)}
 }
 
 // InsuranceFund is GET /api/v1/insuranceFund (Waterfall's extension): the

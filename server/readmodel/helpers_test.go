@@ -2,10 +2,8 @@ package readmodel
 
 import (
 	"context"
-	"crypto/ed25519"
 	"database/sql"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -14,19 +12,18 @@ import (
 
 	"github.com/waterfallrisk/waterfall/engine"
 	"github.com/waterfallrisk/waterfall/engine/config"
-	"github.com/waterfallrisk/waterfall/engine/fixed"
-	"github.com/waterfallrisk/waterfall/journal"
-	"github.com/waterfallrisk/waterfall/journal/record"
+	"github.com/waterfallrisk/waterfall/internal/servertest"
 	"github.com/waterfallrisk/waterfall/server/sequencer"
 )
 
 const t0 = 1_700_000_000_000
 
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quiet() *slog.Logger { return servertest.Quiet() }
 
 // env is a real sequencer (manual clock, journal in a temp dir) and a read
-// model following it.
+// model following it; Setup submits to the sequencer.
 type env struct {
+	servertest.Setup
 	t   testing.TB
 	dir string
 	seq *sequencer.Sequencer
@@ -42,19 +39,13 @@ func newEnv(t testing.TB) *env {
 	return e
 }
 
-func (e *env) store() sequencer.Dir {
-	return sequencer.Dir{Path: record.JournalPath(e.dir), Options: journal.Options{NoSync: true}}
-}
+func (e *env) store() sequencer.Dir { return servertest.Journal(e.dir) }
 
 func (e *env) openSeq() {
 	e.t.Helper()
-	q, err := sequencer.Open(sequencer.Options{Store: e.store(), Clock: sequencer.ClockManual,
-		Now: func() time.Time { return time.UnixMilli(t0) }, Logger: quiet(), SnapshotEvery: -1})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.seq, e.cfg = q, q.Config()
-	e.t.Cleanup(func() { _ = q.Close() })
+	e.seq = servertest.Sequencer(e.t, e.dir, t0)
+	e.cfg = e.seq.Config()
+	e.Setup = servertest.Setup{T: e.t, Engine: e.seq, Cfg: e.cfg}
 }
 
 func (e *env) path() string { return filepath.Join(e.dir, FileName) }
@@ -90,109 +81,28 @@ func (e *env) sync() {
 	}
 }
 
-func (e *env) submit(c engine.Command) []engine.Event {
-	e.t.Helper()
-	evs, err := e.seq.Submit(context.Background(), &c)
-	if err != nil {
-		e.t.Fatalf("%v: %v", c.Kind, err)
-	}
-	return evs
-}
+func (e *env) advance(ms int64) []engine.Event { e.t.Helper(); return e.Advance(ms) }
 
-func (e *env) advance(ms int64) []engine.Event {
-	e.t.Helper()
-	evs, err := e.seq.AdvanceClock(context.Background(), ms)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return evs
-}
+// account creates an account with a new key and nothing in it.
+func (e *env) account() engine.AccountID { e.t.Helper(); return e.Account(servertest.NewKey(e.t), "") }
 
-func (e *env) account() engine.AccountID {
-	e.t.Helper()
-	pub, _, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	id, err := e.seq.CreateAccount(context.Background(), "", pub)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return id
-}
-
-func (e *env) asset(sym string) config.AssetID {
-	a, ok := e.cfg.AssetBySymbol(sym)
-	if !ok {
-		e.t.Fatalf("no asset %s", sym)
-	}
-	return a
-}
-
-func (e *env) market(sym string) config.MarketID {
-	m, ok := e.cfg.MarketBySymbol(sym)
-	if !ok {
-		e.t.Fatalf("no market %s", sym)
-	}
-	return m
-}
-
-func (e *env) deposit(a engine.AccountID, sym, qty string) {
-	e.t.Helper()
-	as := e.asset(sym)
-	v, err := fixed.ParseDecimal(qty, e.cfg.Assets[as].Decimals)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.submit(engine.Command{Kind: engine.CmdDeposit, Account: a, Asset: as, Amount: v})
-}
-
-func (e *env) index(sym, price string) []engine.Event {
-	e.t.Helper()
-	p, err := fixed.ParseDecimal(price, fixed.PriceDecimals)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return e.submit(engine.Command{Kind: engine.CmdSetIndexPrice, Asset: e.asset(sym), Amount: p})
-}
-
-// ticks and lots of market m.
-func (e *env) ticks(m config.MarketID, price string) int64 {
-	p, err := fixed.ParseDecimal(price, fixed.PriceDecimals)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return p / e.cfg.Markets[m].TickSize
-}
-
-func (e *env) lots(m config.MarketID, qty string) int64 {
-	mk := &e.cfg.Markets[m]
-	q, err := fixed.ParseDecimal(qty, e.cfg.Assets[mk.Base].Decimals)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return q / mk.StepSize
-}
-
-// limit places a GTC limit order; price "" places a market order.
-func (e *env) order(a engine.AccountID, sym string, side engine.Side, price, qty string) []engine.Event {
-	e.t.Helper()
-	m := e.market(sym)
-	c := engine.Command{Kind: engine.CmdPlaceOrder, Account: a, Market: m, Side: side, Type: engine.Market,
-		Quantity: e.lots(m, qty)}
-	if price != "" {
-		c.Type, c.Price = engine.Limit, e.ticks(m, price)
-	}
-	return e.submit(c)
-}
-
+// The setup commands, as servertest.Setup has them.
+func (e *env) submit(c engine.Command) []engine.Event      { e.t.Helper(); return e.Submit(c) }
+func (e *env) asset(sym string) config.AssetID             { e.t.Helper(); return e.Asset(sym) }
+func (e *env) market(sym string) config.MarketID           { e.t.Helper(); return e.Market(sym) }
+func (e *env) deposit(a engine.AccountID, sym, qty string) { e.t.Helper(); e.Deposit(a, sym, qty) }
+func (e *env) index(sym, price string) []engine.Event      { e.t.Helper(); return e.Index(sym, price) }
+func (e *env) ticks(m config.MarketID, price string) int64 { e.t.Helper(); return e.Ticks(m, price) }
+func (e *env) lots(m config.MarketID, qty string) int64    { e.t.Helper(); return e.Lots(m, qty) }
 func (e *env) backstop(a engine.AccountID, sym, capacity string) {
 	e.t.Helper()
-	v, err := fixed.ParseDecimal(capacity, 6)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.submit(engine.Command{Kind: engine.CmdRegisterBackstop, Account: a, Market: e.market(sym), Amount: v})
+	e.Backstop(a, sym, capacity)
+}
+
+// order places a GTC limit order; price "" places a market order.
+func (e *env) order(a engine.AccountID, sym string, side engine.Side, price, qty string) []engine.Event {
+	e.t.Helper()
+	return e.Order(a, sym, side, price, qty)
 }
 
 // dump renders every table of the database but meta, ordered, for

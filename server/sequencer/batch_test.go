@@ -8,16 +8,13 @@ import (
 	"time"
 
 	"github.com/waterfallrisk/waterfall/engine"
-	"github.com/waterfallrisk/waterfall/journal"
 )
 
 // SubmitBatch applies its commands in order, gives each its own events or
 // its refusal, journals only the accepted ones, costs one fsync when nothing
 // else is queued, and recovers to the same state.
 func TestSubmitBatch(t *testing.T) {
-	dir := t.TempDir()
-	cs := &countingStore{Store: Dir{Path: dir, Options: journal.Options{NoSync: true}}}
-	q := open(t, dir, func(o *Options) { o.Store = cs })
+	q, cs, dir := openCounting(t)
 	accts := fund(t, q, 2)
 	usdc, _, perp := ids(t, q)
 
@@ -95,9 +92,7 @@ func TestSubmitBatch(t *testing.T) {
 // A batch whose commands are all refused journals nothing and syncs nothing
 // (manual clock: no time advance either); an empty batch is a no-op.
 func TestSubmitBatchAllRefused(t *testing.T) {
-	dir := t.TempDir()
-	cs := &countingStore{Store: Dir{Path: dir, Options: journal.Options{NoSync: true}}}
-	q := open(t, dir, func(o *Options) { o.Store = cs })
+	q, cs, _ := openCounting(t)
 	accts := fund(t, q, 1)
 	usdc, _, _ := ids(t, q)
 	seq, h := state(t, q)
@@ -124,9 +119,7 @@ func TestSubmitBatchAllRefused(t *testing.T) {
 // sequences are consecutive, and each reply comes after its records are
 // durable.
 func TestSubmitBatchConcurrentNotInterleaved(t *testing.T) {
-	dir := t.TempDir()
-	cs := &countingStore{Store: Dir{Path: dir, Options: journal.Options{NoSync: true}}}
-	q := open(t, dir, func(o *Options) { o.Store = cs })
+	q, cs, _ := openCounting(t)
 	accts := fund(t, q, 4)
 	usdc, _, _ := ids(t, q)
 	var wg sync.WaitGroup

@@ -107,6 +107,15 @@ func fund(t testing.TB, q *Sequencer, n int) []engine.AccountID {
 	return out
 }
 
+// openCounting opens a sequencer (test defaults) on a new directory dir
+// through a countingStore.
+func openCounting(t testing.TB) (q *Sequencer, cs *countingStore, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	cs = &countingStore{Store: Dir{Path: dir, Options: journal.Options{NoSync: true}}}
+	return open(t, dir, func(o *Options) { o.Store = cs }), cs, dir
+}
+
 // countingStore wraps a Store so tests can watch durability and inject a
 // failing Sync.
 type countingStore struct {

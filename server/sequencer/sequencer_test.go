@@ -20,9 +20,7 @@ import (
 // durable, every event reaches a lossless subscriber exactly once and in
 // sequence order, and each caller's events are in order.
 func TestConcurrentSubmitsAreOrderedAndDurable(t *testing.T) {
-	dir := t.TempDir()
-	cs := &countingStore{Store: Dir{Path: dir, Options: journal.Options{NoSync: true}}}
-	q := open(t, dir, func(o *Options) { o.Store = cs })
+	q, cs, _ := openCounting(t)
 	accts := fund(t, q, 8)
 	usdc, _, _ := ids(t, q)
 	sub := must[*Subscription](t)(q.Subscribe(context.Background(), SubscribeOptions{Lossless: true, Buffer: 1}))
@@ -93,9 +91,7 @@ func TestConcurrentSubmitsAreOrderedAndDurable(t *testing.T) {
 // A refused command journals nothing and changes nothing; the caller gets
 // the engine's error.
 func TestRefusedCommandIsNotJournaled(t *testing.T) {
-	dir := t.TempDir()
-	cs := &countingStore{Store: Dir{Path: dir, Options: journal.Options{NoSync: true}}}
-	q := open(t, dir, func(o *Options) { o.Store = cs })
+	q, cs, _ := openCounting(t)
 	accts := fund(t, q, 1)
 	usdc, _, _ := ids(t, q)
 	seq, h := state(t, q)
@@ -351,9 +347,7 @@ func TestWallClock(t *testing.T) {
 // A failed Sync stops the sequencer: the caller of the batch gets the
 // error, nothing is published, and every later request fails.
 func TestSyncFailureStops(t *testing.T) {
-	dir := t.TempDir()
-	cs := &countingStore{Store: Dir{Path: dir, Options: journal.Options{NoSync: true}}}
-	q := open(t, dir, func(o *Options) { o.Store = cs })
+	q, cs, _ := openCounting(t)
 	accts := fund(t, q, 1)
 	usdc, _, _ := ids(t, q)
 	sub := must[*Subscription](t)(q.Subscribe(context.Background(), SubscribeOptions{}))

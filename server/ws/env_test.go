@@ -5,8 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -17,14 +15,14 @@ import (
 
 	"github.com/waterfallrisk/waterfall/engine"
 	"github.com/waterfallrisk/waterfall/engine/config"
-	"github.com/waterfallrisk/waterfall/engine/fixed"
-	"github.com/waterfallrisk/waterfall/journal"
+	"github.com/waterfallrisk/waterfall/internal/servertest"
 	"github.com/waterfallrisk/waterfall/server/sequencer"
 )
 
 // env is a real sequencer (manual clock, journal without fsync) with a hub
-// served over HTTP on loopback.
+// served over HTTP on loopback; Setup submits to the sequencer.
 type env struct {
+	servertest.Setup
 	t    testing.TB
 	q    *sequencer.Sequencer
 	hub  *Hub
@@ -36,19 +34,10 @@ type env struct {
 	spot config.MarketID
 }
 
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
 func newEnv(t testing.TB, mod func(*Options)) *env {
 	t.Helper()
-	q, err := sequencer.Open(sequencer.Options{
-		Store: sequencer.Dir{Path: t.TempDir(), Options: journal.Options{NoSync: true}},
-		Clock: sequencer.ClockManual, Now: func() time.Time { return time.UnixMilli(1_700_000_000_000) },
-		Logger: quiet(), SnapshotEvery: -1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := Options{Logger: quiet(), TickerInterval: 50 * time.Millisecond, DepthHeartbeat: -1}
+	q := servertest.Sequencer(t, t.TempDir(), 1_700_000_000_000)
+	o := Options{Logger: servertest.Quiet(), TickerInterval: 50 * time.Millisecond, DepthHeartbeat: -1}
 	if mod != nil {
 		mod(&o)
 	}
@@ -56,27 +45,19 @@ func newEnv(t testing.TB, mod func(*Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, q: q, hub: hub, srv: httptest.NewServer(hub), cfg: q.Config()}
+	e := &env{Setup: servertest.Setup{T: t, Engine: q, Cfg: q.Config()},
+		t: t, q: q, hub: hub, srv: httptest.NewServer(hub), cfg: q.Config()}
 	t.Cleanup(func() {
 		e.srv.Close()
 		_ = q.Close()
 		<-hub.Done()
 	})
-	e.usdc, _ = e.cfg.AssetBySymbol("USDC")
-	e.btc, _ = e.cfg.AssetBySymbol("BTC")
-	e.perp, _ = e.cfg.MarketBySymbol("BTC_USDC_PERP")
-	e.spot, _ = e.cfg.MarketBySymbol("BTC_USDC")
+	e.usdc, e.btc = e.Asset("USDC"), e.Asset("BTC")
+	e.perp, e.spot = e.Market("BTC_USDC_PERP"), e.Market("BTC_USDC")
 	return e
 }
 
-func (e *env) submit(c engine.Command) []engine.Event {
-	e.t.Helper()
-	evs, err := e.q.Submit(context.Background(), &c)
-	if err != nil {
-		e.t.Fatalf("%+v: %v", c, err)
-	}
-	return evs
-}
+func (e *env) submit(c engine.Command) []engine.Event { e.t.Helper(); return e.Submit(c) }
 
 // trader is an account with its signing key.
 type trader struct {
@@ -84,33 +65,19 @@ type trader struct {
 	key ed25519.PrivateKey
 }
 
-// account creates an account holding usdc whole USDC.
+// account creates an account with a new key, holding usdc whole USDC.
 func (e *env) account(usdc int64) trader {
 	e.t.Helper()
-	pub, priv, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	id, err := e.q.CreateAccount(context.Background(), "t", pub)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	key, amount := servertest.NewKey(e.t), ""
 	if usdc > 0 {
-		e.submit(engine.Command{Kind: engine.CmdDeposit, Account: id, Asset: e.usdc, Amount: usdc * 1_000_000})
+		amount = strconv.FormatInt(usdc, 10)
 	}
-	return trader{id: id, key: priv}
+	return trader{id: e.Account(key, amount), key: key}
 }
 
 // index sets BTC's index price (whole USDC with up to one decimal, as a
 // string: "98001.3").
-func (e *env) index(price string) []engine.Event {
-	e.t.Helper()
-	v, err := fixed.ParseDecimal(price, fixed.PriceDecimals)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return e.submit(engine.Command{Kind: engine.CmdSetIndexPrice, Asset: e.btc, Amount: v})
-}
+func (e *env) index(price string) []engine.Event { e.t.Helper(); return e.Index("BTC", price) }
 
 // ticks and lots of BTC_USDC_PERP (tick 0.1, lot 0.0001).
 func ticks(price float64) int64 { return int64(price*10 + 0.5) }
@@ -149,6 +116,7 @@ type wsMsg struct {
 
 func (e *env) dial() *wsClient {
 	e.t.Helper()
+	e.settle() // what happened before the client connected is behind the hub
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.srv.URL, "http"), nil)

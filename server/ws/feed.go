@@ -10,6 +10,7 @@ import (
 
 	"github.com/waterfallrisk/waterfall/engine"
 	"github.com/waterfallrisk/waterfall/engine/config"
+	"github.com/waterfallrisk/waterfall/server/backpack"
 	"github.com/waterfallrisk/waterfall/server/sequencer"
 )
 
@@ -345,7 +346,7 @@ func (h *Hub) flushPositions() {
 		if err == nil && p.ev.NetQuantity != 0 {
 			rs := risks[p.ev.Account]
 			for k := range rs {
-				if rs[k].Market == p.ev.Market && rs[k].Hedge == hedgeOf(p.ev.PositionSide) {
+				if rs[k].Market == p.ev.Market && rs[k].Hedge == backpack.Hedge(p.ev.PositionSide) {
 					pr = &rs[k]
 				}
 			}

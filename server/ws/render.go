@@ -278,13 +278,6 @@ func isLiquidationFill(ev *engine.Event) bool {
 	return false
 }
 
-func positionSide(s engine.PositionSide) *string {
-	if s == engine.NoSide {
-		return nil
-	}
-	return ptr(s.String())
-}
-
 func (r *renderer) liquidation(ev *engine.Event, now int64) []byte {
 	m := ev.Market
 	return marshal(liquidationMsg{Event: "liquidation", EventTime: now,
@@ -292,7 +285,7 @@ func (r *renderer) liquidation(ev *engine.Event, now int64) []byte {
 		Side: backpack.SideName(ev.Side), Symbol: r.cat.MarketSymbol(m), EngineTime: micros(ev.Time),
 		Origin: ev.Origin.String(), FillType: ev.FillType.String(), SystemType: ev.SystemType.String(),
 		AccountID: uint32(ev.Account), OrderID: strconv.FormatUint(ev.OrderID, 10), TradeID: ev.TradeID,
-		PositionSide: positionSide(ev.PositionSide), Sequence: ev.Seq})
+		PositionSide: backpack.PositionSideName(ev.PositionSide), Sequence: ev.Seq})
 }
 
 func (r *renderer) stage(ev *engine.Event, now int64) []byte {
@@ -300,7 +293,7 @@ func (r *renderer) stage(ev *engine.Event, now int64) []byte {
 		AccountID: uint32(ev.Account), Stage: ev.Stage.String(), MarginMode: backpack.MarginModeName(ev.Isolated),
 		Sequence: ev.Seq}
 	if ev.Isolated {
-		msg.Symbol, msg.PositionSide = ptr(r.cat.MarketSymbol(ev.Market)), positionSide(ev.PositionSide)
+		msg.Symbol, msg.PositionSide = ptr(r.cat.MarketSymbol(ev.Market)), backpack.PositionSideName(ev.PositionSide)
 	} else {
 		msg.MMR = ptr(backpack.Rate(ev.Value))
 	}
@@ -309,30 +302,14 @@ func (r *renderer) stage(ev *engine.Event, now int64) []byte {
 
 func (r *renderer) order(ev *engine.Event, now int64) []byte {
 	m := ev.Market
+	size := r.cat.OrderSize(m, ev.Type, ev.Price, ev.Quantity, ev.QuoteQty)
 	msg := orderMsg{Event: ev.OrderEvent.String(), EventTime: now, Symbol: r.cat.MarketSymbol(m),
-		Side: backpack.SideName(ev.Side), Type: strings.ToUpper(ev.Type.String()), TimeInForce: ev.TimeInForce.String(),
-		Status: ev.Status.String(), OrderID: strconv.FormatUint(ev.OrderID, 10),
+		ClientID: backpack.ClientID(ev.ClientID), Side: backpack.SideName(ev.Side), Type: strings.ToUpper(ev.Type.String()),
+		TimeInForce: ev.TimeInForce.String(), Quantity: size.Quantity, QuoteQty: size.QuoteQuantity, Price: size.Price,
+		Status: backpack.EventStatus(ev), OrderID: strconv.FormatUint(ev.OrderID, 10),
 		Executed: r.cat.Quantity(m, ev.Executed), ExecutedQt: r.cat.Quote(m, ev.ExecutedQt),
 		EngineTime: micros(ev.Time), Origin: ev.Origin.String(), ReduceOnly: ev.ReduceOnly, PostOnly: ev.PostOnly,
-		PositionSide: positionSide(ev.PositionSide)}
-	if ev.ClientID != 0 {
-		msg.ClientID = ptr(ev.ClientID)
-	}
-	if ev.Quantity > 0 && ev.Quantity < engine.MaxAmount {
-		msg.Quantity = ptr(r.cat.Quantity(m, ev.Quantity))
-	}
-	if ev.QuoteQty > 0 {
-		msg.QuoteQty = ptr(r.cat.Quote(m, ev.QuoteQty))
-	}
-	if ev.Type == engine.Limit || ev.Price > 0 {
-		msg.Price = ptr(r.cat.Price(m, ev.Price))
-	}
-	switch ev.OrderEvent {
-	case engine.TriggerPlaced:
-		msg.Status = backpack.StatusTriggerPending
-	case engine.TriggerFailed:
-		msg.Status = backpack.StatusTriggerFailed
-	}
+		SystemType: backpack.SystemOrderTypeName(ev.SystemType), PositionSide: backpack.PositionSideName(ev.PositionSide)}
 	if ev.OrderEvent == engine.TriggerPlaced || ev.OrderEvent == engine.TriggerFailed {
 		msg.TriggerPrice = ptr(r.cat.Price(m, ev.TriggerPrice))
 		msg.TriggerQty = msg.Quantity
@@ -344,21 +321,7 @@ func (r *renderer) order(ev *engine.Event, now int64) []byte {
 		msg.Fee, msg.FeeSymbol = ptr(r.cat.Amount(ev.FeeAsset, ev.Fee)), ptr(r.cat.AssetSymbol(ev.FeeAsset))
 		msg.FillType = ptr(ev.FillType.String())
 	}
-	if ev.SystemType != engine.SystemNone {
-		msg.SystemType = ptr(ev.SystemType.String())
-	}
 	return marshal(msg)
-}
-
-// hedgeOf is the position slot key of a hedge-mode side.
-func hedgeOf(s engine.PositionSide) int8 {
-	switch s {
-	case engine.Long:
-		return 1
-	case engine.Short:
-		return -1
-	}
-	return 0
 }
 
 // position renders a position update. The event gives what it changed,
@@ -380,10 +343,10 @@ func (r *renderer) position(ev *engine.Event, mark int64, pr *engine.PositionRis
 		Entry:       backpack.FixedPrice(priceOf(mk, ev.EntryCost, ev.NetQuantity)),
 		Liquidation: "0", IMF: "0", MMF: "0", Mark: backpack.FixedPrice(mark),
 		NetQuantity: r.cat.Quantity(m, ev.NetQuantity), NetExposure: r.cat.Quantity(m, 0), NetExposureNtl: r.cat.Settle(0),
-		PositionID: backpack.PositionID(ev.Account, m, hedgeOf(ev.PositionSide)),
+		PositionID: backpack.PositionID(ev.Account, m, backpack.Hedge(ev.PositionSide)),
 		Realized:   r.cat.Settle(ev.RealizedPnl), Unrealized: r.cat.Settle(unrealized),
 		EngineTime: micros(ev.Time), EstBankruptcy: "0", MarginMode: backpack.MarginModeName(ev.Isolated),
-		PositionSide: positionSide(ev.PositionSide), FundingPayment: r.cat.Settle(-ev.FundingPaid),
+		PositionSide: backpack.PositionSideName(ev.PositionSide), FundingPayment: r.cat.Settle(-ev.FundingPaid),
 		NetCost: r.cat.Settle(ev.EntryCost)}
 	if ev.Isolated {
 		msg.IsolatedMargin = ptr(r.cat.Settle(ev.Margin))
@@ -404,13 +367,7 @@ func (r *renderer) position(ev *engine.Event, mark int64, pr *engine.PositionRis
 func (r *renderer) positionSnapshot(acct engine.AccountID, pr *engine.PositionRisk, mark, engineMs, now int64) []byte {
 	ev := engine.Event{Account: acct, Market: pr.Market, Time: engineMs, NetQuantity: pr.NetQuantity,
 		EntryCost: pr.EntryCost, RealizedPnl: pr.RealizedPnl, FundingPaid: pr.FundingPaid, Fee: pr.FeesPaid,
-		Isolated: pr.Isolated, Margin: pr.Margin}
-	switch pr.Hedge {
-	case 1:
-		ev.PositionSide = engine.Long
-	case -1:
-		ev.PositionSide = engine.Short
-	}
+		Isolated: pr.Isolated, Margin: pr.Margin, PositionSide: backpack.HedgeSide(pr.Hedge)}
 	return r.position(&ev, mark, pr, now)
 }
 
