@@ -120,6 +120,9 @@ func (e *Engine) setPositionMode(c *Command) *Error {
 	if c.PositionMode > Hedge {
 		return errorf(CodeInvalidClientRequest, "unknown position mode %d", c.PositionMode)
 	}
+	if a.liquidating {
+		return errorf(CodeAccountLiquidating, "account %d is being liquidated", c.Account)
+	}
 	if a.openOrders > 0 || a.hasPosition() {
 		return errorf(CodePreconditionFailed, "position mode can change only with no positions and no open orders")
 	}
@@ -135,6 +138,9 @@ func (e *Engine) setMarginMode(c *Command) *Error {
 	}
 	if c.MarginMode > Isolated {
 		return errorf(CodeInvalidClientRequest, "unknown margin mode %d", c.MarginMode)
+	}
+	if a.liquidating {
+		return errorf(CodeAccountLiquidating, "account %d is being liquidated", c.Account)
 	}
 	if a.openOrders > 0 || a.hasPosition() {
 		return errorf(CodePreconditionFailed, "margin mode can change only with no positions and no open orders")

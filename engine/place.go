@@ -128,10 +128,44 @@ func (e *Engine) validateOrderReplacing(c *Command, old *order, oldLeft int64) (
 	if err := e.priceOrder(c, &in); err != nil {
 		return intent{}, err
 	}
+	if a.liquidating && m.perp() {
+		if err := e.capAtBankruptcy(c, &in); err != nil {
+			return intent{}, err
+		}
+	}
 	if m.perp() {
 		return in, e.checkPerpOrder(c, a, &in)
 	}
 	return in, e.checkSpotOrder(c, &in)
+}
+
+// capAtBankruptcy keeps a liquidating owner's own closing order from
+// creating bad debt, as the engine's liquidation orders never do: its fills
+// stop at the position's bankruptcy price (the taker limit is capped there)
+// and a limit order priced beyond it is refused. An account already
+// bankrupt with no price in range may not trade the position at all.
+func (e *Engine) capAtBankruptcy(c *Command, in *intent) *Error {
+	i := e.slot(c.Account, in.m.id, in.hedge, false)
+	if i < 0 || e.accounts[c.Account].positions[i].qty == 0 {
+		return nil
+	}
+	bp, ok := e.bankruptcyTicks(c.Account, i, 0)
+	if !ok {
+		if r := e.marginOf(c.Account, nil); r.NetEquity < 0 {
+			return errorf(CodeAccountLiquidating, "account %d is bankrupt: its position is left to the liquidation", c.Account)
+		}
+		return nil
+	}
+	beyond := c.Side == Ask && c.Price < bp || c.Side == Bid && c.Price > bp
+	if c.Type == Limit && beyond {
+		return errorf(CodeInvalidPrice, "account %d is being liquidated: price %d ticks is beyond the position's bankruptcy price %d", c.Account, c.Price, bp)
+	}
+	if c.Side == Ask {
+		in.taker.Limit = max(in.taker.Limit, bp)
+	} else {
+		in.taker.Limit = min(in.taker.Limit, bp)
+	}
+	return nil
 }
 
 // closesHedge reports whether c is a hedge-mode order against its side.

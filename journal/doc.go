@@ -45,6 +45,20 @@
 // A new segment is written to a temporary file, fsynced, renamed into place
 // and the directory fsynced, so a segment header is never torn.
 //
+// # What is verified when
+//
+// Verify checks everything from sequence 1 (`waterfall audit` runs it), and
+// so does Read from the segment that holds its first record. Open checks
+// what a restart replays: the records after the newest snapshot whose chain
+// hash the journal confirms (that snapshot's record carries it), or all of
+// them when there is none; Writer.Replay then reads them without
+// recomputing their chain links, and verifies any earlier record it has to
+// deliver. So a restart verifies each record it replays once. Every walk
+// checks the CRCs and sequences as it reads and the chain links on
+// GOMAXPROCS goroutines: each record stores its chain hash, so record n's
+// link can be checked from record n−1's stored hash without the links
+// before it.
+//
 // # Torn tails and corruption
 //
 // A crash can leave the last segment ending in part of a batch. When the

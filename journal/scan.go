@@ -18,6 +18,11 @@ type Report struct {
 	LastSeq   uint64   // sequence of the last valid record, 0 when empty
 	Head      [32]byte // chain hash after LastSeq (zero when empty)
 	TornBytes int64    // bytes of a torn tail after the last valid record (Open cuts them)
+	// VerifiedFrom is the first record whose chain link was checked (0 for
+	// an empty journal): 1 for Verify; for Open, the record after the newest
+	// snapshot when the journal confirms that snapshot's chain hash (the
+	// records before it were not read), else 1.
+	VerifiedFrom uint64
 }
 
 // segment is one segment file of a directory listing.
@@ -75,108 +80,16 @@ func cmpUint(a, b uint64) int {
 	return 0
 }
 
-// walkResult is where a walk ended.
-type walkResult struct {
-	Report
-	lastPath string // last segment's path, "" when there is none
-	lastEnd  int64  // end of the last valid record in it
-}
-
-// walk verifies the journal in dir from the segment that holds sequence from
-// (from ≤ 1: from the first segment) to its end, calling fn, when not nil,
-// for each record with sequence ≥ from. payload aliases a buffer that is
-// reused: fn must not keep it. A torn tail ends the walk without error; fn's
-// error ends it and is returned as is.
-func walk(dir string, from uint64, fn func(seq uint64, chain *[32]byte, payload []byte) error) (walkResult, error) {
-	var res walkResult
-	segs, err := listFiles(dir, segmentExt)
-	if err != nil {
-		return res, err
-	}
-	res.Segments = len(segs)
-	if len(segs) == 0 {
-		if from > 1 {
-			return res, fmt.Errorf("journal: %s holds no records, cannot read from sequence %d", dir, from)
-		}
-		return res, nil
-	}
-	start := 0
-	for i, s := range segs {
-		if s.first <= from {
-			start = i
-		}
-	}
-	ch := newChainer()
-	var seq uint64     // last good sequence
-	var chain [32]byte // chain after seq
-	for i := start; i < len(segs); i++ {
-		s := segs[i]
-		last := i == len(segs)-1
-		data, err := os.ReadFile(s.path)
-		if err != nil {
-			return res, err
-		}
-		first, prev, err := parseSegmentHeader(data)
-		if err != nil {
-			return res, fmt.Errorf("%s: %w", s.path, err)
-		}
-		switch {
-		case first != s.first:
-			return res, corruptf("%s: header says first sequence %d", s.path, first)
-		case i == 0 && (first != 1 || prev != [32]byte{}):
-			return res, corruptf("%s: the first segment must start at sequence 1 from the zero chain", s.path)
-		case i > start && first != seq+1:
-			return res, corruptf("%s: starts at sequence %d, the previous segment ended at %d", s.path, first, seq)
-		case i > start && prev != chain:
-			return res, corruptf("%s: starts from chain %x, the previous segment ended at %x", s.path, prev[:8], chain[:8])
-		}
-		seq, chain = first-1, prev
-		off := segmentHeaderSize
-		for off < len(data) {
-			r, ok := parseRecord(data[off:])
-			if !ok {
-				if later := validRecordAfter(data[off:], seq+1); later >= 0 {
-					return res, corruptf("%s: bad record at offset %d (sequence %d) followed by a valid record at offset %d",
-						s.path, off, seq+1, off+later)
-				}
-				if !last {
-					return res, corruptf("%s: bad record at offset %d (sequence %d) in a segment that is not the last",
-						s.path, off, seq+1)
-				}
-				res.TornBytes = int64(len(data) - off)
-				break
-			}
-			if r.seq != seq+1 {
-				return res, corruptf("%s: record at offset %d has sequence %d, want %d", s.path, off, r.seq, seq+1)
-			}
-			if want := ch.next(&chain, r.seq, r.payload); r.chain != want {
-				return res, corruptf("%s: chain broken at sequence %d (offset %d)", s.path, r.seq, off)
-			}
-			seq, chain = r.seq, r.chain
-			if fn != nil && seq >= from {
-				if err := fn(seq, &chain, r.payload); err != nil {
-					return res, err
-				}
-			}
-			off += r.size
-		}
-		if last {
-			res.lastPath, res.lastEnd = s.path, int64(off)
-		}
-	}
-	if from > seq+1 {
-		return res, fmt.Errorf("journal: ends at sequence %d, cannot read from %d", seq, from)
-	}
-	res.Records, res.LastSeq, res.Head = seq, seq, chain
-	return res, nil
-}
-
 // Verify checks every segment of dir (headers, CRCs, sequences, the chain
 // from sequence 1) without changing anything. A torn tail is not an error: it
 // is reported in TornBytes. Corruption returns an error wrapping ErrCorrupt.
 // A directory that does not exist or holds no segment is an empty journal.
+// The chain links are checked on GOMAXPROCS goroutines.
 func Verify(dir string) (Report, error) {
-	res, err := walk(dir, 1, nil)
+	res, err := walk(dir, walkOptions{from: 1})
+	if res.LastSeq > 0 {
+		res.VerifiedFrom = 1
+	}
 	return res.Report, err
 }
 
@@ -187,29 +100,76 @@ func Verify(dir string) (Report, error) {
 // torn tail without error, returns an error wrapping ErrCorrupt on
 // corruption, returns fn's error as is, and is an error when from is past
 // LastSeq+1. payload is valid only during the call: copy what you keep.
+// fn runs on the caller's goroutine, a record at a time, once the record
+// and every one before it are verified; the file is read and the chain
+// links checked ahead of it on other goroutines.
 func Read(dir string, from uint64, fn func(seq uint64, payload []byte) error) error {
-	_, err := walk(dir, from, func(seq uint64, _ *[32]byte, payload []byte) error { return fn(seq, payload) })
+	_, err := walk(dir, walkOptions{from: from, fn: func(seq uint64, _ *[32]byte, payload []byte) error {
+		return fn(seq, payload)
+	}})
 	return err
 }
 
-// ChainAt returns the chain hash after record seq (zero for 0), reading the
-// segment that holds it: a snapshot's Chain can be checked against it before
+// ChainAt returns the chain hash that record seq stores (zero for 0),
+// reading the segment that holds it up to that record and checking the CRC
+// and sequence of each record on the way. The chain itself is not
+// recomputed: Verify checks it, and a Read or Replay after seq checks every
+// later link against it. A snapshot's Chain is checked against it before
 // the snapshot is trusted.
 func ChainAt(dir string, seq uint64) ([32]byte, error) {
 	if seq == 0 {
 		return [32]byte{}, nil
 	}
-	var out [32]byte
-	errFound := errors.New("found")
-	_, err := walk(dir, seq, func(s uint64, chain *[32]byte, _ []byte) error {
-		out = *chain
-		return errFound
-	})
-	if errors.Is(err, errFound) {
-		return out, nil
+	segs, err := listFiles(dir, segmentExt)
+	if err != nil {
+		return [32]byte{}, err
 	}
-	if err == nil {
-		err = fmt.Errorf("journal: no record %d in %s", seq, dir)
+	start := -1
+	for i, s := range segs {
+		if s.first <= seq {
+			start = i
+		}
 	}
-	return out, err
+	if start < 0 {
+		return [32]byte{}, fmt.Errorf("journal: no record %d in %s", seq, dir)
+	}
+	s := segs[start]
+	f, err := os.Open(s.path)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	defer f.Close()
+	w := &walker{segs: segs}
+	sr, err := newSegReader(f, nil)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	prev, _, err := w.header(sr, start, start, 0, [32]byte{})
+	if err != nil {
+		return [32]byte{}, err
+	}
+	for {
+		size, st := sr.next()
+		switch st {
+		case recMore:
+			if err := sr.fill(false, nil, size); err != nil {
+				return [32]byte{}, err
+			}
+			continue
+		case recEnd, recBad:
+			return [32]byte{}, fmt.Errorf("journal: no record %d in %s", seq, dir)
+		}
+		r, ok := parseRecord(sr.buf[sr.pos : sr.pos+size])
+		switch {
+		case !ok:
+			return [32]byte{}, corruptf("%s: bad record at offset %d (sequence %d)", s.path, sr.base+int64(sr.pos), prev+1)
+		case r.seq != prev+1:
+			return [32]byte{}, corruptf("%s: record at offset %d has sequence %d, want %d",
+				s.path, sr.base+int64(sr.pos), r.seq, prev+1)
+		case r.seq == seq:
+			return r.chain, nil
+		}
+		prev = r.seq
+		sr.pos += size
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -143,4 +144,33 @@ func parseSnapshot(b []byte) (Snapshot, error) {
 	copy(s.Chain[:], b[20:52])
 	s.Data = b[snapshotHeaderSize:body:body]
 	return s, nil
+}
+
+// newestSnapshotHeader returns the sequence and chain hash in the header of
+// the newest snapshot file of dir whose header is well formed (magic,
+// version, sequence matching its name); the rest of the file is not read
+// (LatestSnapshot checks it). ok is false when there is none.
+func newestSnapshotHeader(dir string) (seq uint64, chain [32]byte, ok bool) {
+	snaps, err := listFiles(dir, snapshotExt)
+	if err != nil {
+		return 0, chain, false
+	}
+	for i := len(snaps) - 1; i >= 0; i-- {
+		f, err := os.Open(snaps[i].path)
+		if err != nil {
+			continue
+		}
+		var b [snapshotHeaderSize]byte
+		_, err = io.ReadFull(f, b[:])
+		f.Close()
+		if err != nil || string(b[:8]) != snapshotMagic || binary.LittleEndian.Uint32(b[8:12]) != FormatVersion {
+			continue
+		}
+		if seq = binary.LittleEndian.Uint64(b[12:20]); seq != snaps[i].first || seq == 0 {
+			continue
+		}
+		copy(chain[:], b[20:52])
+		return seq, chain, true
+	}
+	return 0, chain, false
 }

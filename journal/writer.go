@@ -36,17 +36,29 @@ type Writer struct {
 	synced uint64   // last durable sequence
 	schain [32]byte // chain after synced
 	opened Report
+	pin    position // where Open's verification started (seq 0: at genesis)
 	err    error
 }
 
 // ErrClosed is returned by a Writer's methods after Close.
 var ErrClosed = errors.New("journal: writer closed")
 
-// Open verifies the journal in dir (created if missing) as Verify does, cuts
-// a torn tail off the last segment (Opened().TornBytes says how many bytes),
-// and returns a Writer that appends after the last valid record. Corruption
-// is an error wrapping ErrCorrupt and changes nothing. Leftover temporary
-// files are removed.
+// Open verifies the journal in dir (created if missing), cuts a torn tail
+// off the last segment (Opened().TornBytes says how many bytes), and returns
+// a Writer that appends after the last valid record. Corruption is an error
+// wrapping ErrCorrupt and changes nothing. Leftover temporary files are
+// removed.
+//
+// What Open verifies is what a restart replays: the records after the
+// newest snapshot of dir (its header names a record and that record's chain
+// hash; the rest of the snapshot file is not read), when the journal holds
+// that record with that chain hash: their CRCs, sequences and chain links,
+// from the snapshot's chain on, and the headers and links of the segments
+// they are in. The records before it are not read (Opened().VerifiedFrom
+// says where verification started); Replay verifies any of them it
+// delivers, and Verify (`waterfall audit`) checks everything from genesis.
+// Without such a snapshot Open verifies everything, as Verify does. The
+// chain links are checked on GOMAXPROCS goroutines.
 func Open(dir string, opt Options) (*Writer, error) {
 	if opt.SegmentSize <= 0 {
 		opt.SegmentSize = DefaultSegmentSize
@@ -57,11 +69,20 @@ func Open(dir string, opt Options) (*Writer, error) {
 	if err := removeTemps(dir); err != nil {
 		return nil, err
 	}
-	res, err := walk(dir, 1, nil)
+	var res walkResult
+	err := errPin
+	if seq, chain, ok := newestSnapshotHeader(dir); ok {
+		res, err = walk(dir, walkOptions{pin: &position{seq: seq, chain: chain}})
+		res.VerifiedFrom = seq + 1
+	}
+	if errors.Is(err, errPin) {
+		res, err = walk(dir, walkOptions{from: 1})
+		res.VerifiedFrom, res.start = min(res.LastSeq, 1), position{}
+	}
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{dir: dir, opt: opt, ch: newChainer(), opened: res.Report,
+	w := &Writer{dir: dir, opt: opt, ch: newChainer(), opened: res.Report, pin: res.start,
 		last: res.LastSeq, chain: res.Head, synced: res.LastSeq, schain: res.Head}
 	if res.lastPath == "" {
 		return w, nil
@@ -86,6 +107,49 @@ func Open(dir string, opt Options) (*Writer, error) {
 	}
 	w.f, w.size = f, res.lastEnd
 	return w, nil
+}
+
+// Replay calls fn with every durable record from sequence from on (0 reads
+// from 1), in order, as Read does, but without checking again what Open
+// verified: the records from Opened().VerifiedFrom on, and those this
+// Writer appended, have their CRCs and sequences checked and their chain
+// links trusted; the records before are verified as Read verifies them.
+// After the snapshot Open verified from, it starts where Open left off
+// instead of reading the segment from its start. It is how a restart
+// replays the journal with one verification of each record. payload is
+// valid only during the call; fn runs on the caller's goroutine while the
+// files are read ahead on another. Replay must not run concurrently with
+// Append, Sync or Close.
+func (w *Writer) Replay(from uint64, fn func(seq uint64, payload []byte) error) error {
+	if errors.Is(w.err, ErrClosed) {
+		return ErrClosed
+	}
+	from = max(from, 1)
+	o := walkOptions{from: from, trustFrom: max(w.opened.VerifiedFrom, 1),
+		fn: func(seq uint64, _ *[32]byte, payload []byte) error { return fn(seq, payload) }}
+	if w.pin.seq > 0 && from > w.pin.seq {
+		pin := w.pin
+		o.at = &pin
+	}
+	_, err := walk(w.dir, o)
+	return err
+}
+
+// ChainAt returns the chain hash after record seq (zero for 0): at once
+// for the last record and for the snapshot Open verified from, else as
+// the package's ChainAt reads it.
+func (w *Writer) ChainAt(seq uint64) ([32]byte, error) {
+	switch {
+	case seq == 0:
+		return [32]byte{}, nil
+	case seq == w.last:
+		return w.chain, nil
+	case seq > w.last:
+		return [32]byte{}, fmt.Errorf("journal: no record %d in %s", seq, w.dir)
+	case w.pin.seq > 0 && seq == w.pin.seq:
+		return w.pin.chain, nil
+	}
+	return ChainAt(w.dir, seq)
 }
 
 // Opened returns what Open found: records, last sequence, chain head and the

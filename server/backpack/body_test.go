@@ -154,3 +154,16 @@ func BenchmarkBodyOrders(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeOrders: the same batch through Decode (encoding/json), for
+// comparison.
+func BenchmarkDecodeOrders(b *testing.B) {
+	body := []byte("[" + strings.TrimSuffix(strings.Repeat(`{"clientId":17,"orderType":"Limit","price":"100000.5","quantity":"0.0003","selfTradePrevention":"RejectMaker","side":"Bid","symbol":"BTC_USDC_PERP"},`, 20), ",") + "]")
+	b.ReportAllocs()
+	for b.Loop() {
+		var reqs []OrderRequest
+		if err := Decode(body, &reqs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/waterfallrisk/waterfall/engine"
 	"github.com/waterfallrisk/waterfall/engine/config"
@@ -38,15 +37,21 @@ func (db *DB) Apply(ctx context.Context, evs []engine.Event, seq uint64, now int
 	if seq <= last {
 		return nil
 	}
-	if _, err := db.w.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if db.w == nil {
+		return errClosed
+	}
+	a := &db.batch
+	if err := a.begin.run(nil); err != nil {
 		return fmt.Errorf("readmodel: begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			_, _ = db.w.ExecContext(context.Background(), "ROLLBACK")
+			_ = a.rollback.run(nil)
 		}
 	}()
-	a := &db.batch
 	a.reset(ctx)
 	for i := range evs {
 		if evs[i].Seq <= last {
@@ -59,13 +64,10 @@ func (db *DB) Apply(ctx context.Context, evs []engine.Event, seq uint64, now int
 	if err := a.flush(); err != nil {
 		return err
 	}
-	if err := a.exec(db.stmts.meta, "seq", strconv.FormatUint(seq, 10)); err != nil {
+	if err := a.setSeq.run([]int64{int64(seq), now}); err != nil { //nolint:gosec // engine sequences < 2^63
 		return err
 	}
-	if err := a.exec(db.stmts.meta, "time", strconv.FormatInt(now, 10)); err != nil {
-		return err
-	}
-	if _, err := db.w.ExecContext(ctx, "COMMIT"); err != nil {
+	if err := a.commit.run(nil); err != nil {
 		return fmt.Errorf("readmodel: commit: %w", err)
 	}
 	db.seq.Store(seq)
@@ -73,15 +75,41 @@ func (db *DB) Apply(ctx context.Context, evs []engine.Event, seq uint64, now int
 	return nil
 }
 
-// applier gathers and writes one batch's rows (Apply only; its maps are
-// reused from batch to batch).
+// applier gathers and writes one batch's rows (Apply only; its maps and
+// buffers are reused from batch to batch). Rows are written table by table
+// at the end of the batch, each table's in event order (its ids grow as
+// the events came).
 type applier struct {
 	db     *DB
 	ctx    context.Context
-	orders map[uint64]int // order id → index in pending
+	orders map[uint64]int // order id → index in order
 	order  []orderRow     // last state of each order updated, first seen first
 	klines map[klineKey]int
 	kline  []klineRow
+
+	fills, balances, trades, funding, rates, orderRows, klineRows *rows
+
+	begin, commit, rollback, setSeq *stmt
+}
+
+// prepare readies the applier's statements on w.
+func (a *applier) prepare(w *conn) (err error) {
+	a.fills = newRows(insertFill, "", fillCols)
+	a.balances = newRows(insertBalance, "", balanceCols)
+	a.trades = newRows(insertTrade, "", tradeCols)
+	a.funding = newRows(insertFunding, "", fundingCols)
+	a.rates = newRows(insertRate, "", rateCols)
+	a.orderRows = newRows(upsertOrder, upsertOrderTail, orderCols)
+	a.klineRows = newRows(upsertKline, upsertKlineTail, klineCols)
+	for _, p := range []struct {
+		s   **stmt
+		sql string
+	}{{&a.begin, "BEGIN IMMEDIATE"}, {&a.commit, "COMMIT"}, {&a.rollback, "ROLLBACK"}, {&a.setSeq, sqlSetSeq}} {
+		if *p.s, err = w.prepare(p.sql); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type orderRow struct {
@@ -108,13 +136,14 @@ func (a *applier) reset(ctx context.Context) {
 	clear(a.orders)
 	clear(a.klines)
 	a.order, a.kline = a.order[:0], a.kline[:0]
+	for _, r := range a.tables() {
+		r.reset()
+	}
 }
 
-func (a *applier) exec(st *sql.Stmt, args ...any) error {
-	if _, err := st.ExecContext(a.ctx, args...); err != nil {
-		return fmt.Errorf("readmodel: %w", err)
-	}
-	return nil
+// tables lists the row buffers in the order flush writes them.
+func (a *applier) tables() [7]*rows {
+	return [...]*rows{a.fills, a.orderRows, a.trades, a.klineRows, a.balances, a.funding, a.rates}
 }
 
 // i64 converts the engine's small integer types for the driver (a plain
@@ -142,13 +171,13 @@ func (a *applier) event(evs []engine.Event, i int) error {
 			a.order = append(a.order, orderRow{ev: *ev, created: ev.Time})
 		}
 		if ev.OrderEvent == engine.OrderFill {
-			return a.fill(ev)
+			a.fill(ev)
 		}
 	case engine.EvBalance:
 		return a.balance(ev)
 	case engine.EvFundingRate:
 		a.db.rates[ev.Market] = ev.Value
-		return a.exec(a.db.stmts.fundingRate, i64(ev.Seq), ev.Time, i64(ev.Market), ev.Value)
+		a.rates.add(i64(ev.Seq), ev.Time, i64(ev.Market), ev.Value)
 	}
 	return nil
 }
@@ -176,10 +205,7 @@ func userTrade(evs []engine.Event, i int) bool {
 func (a *applier) trade(ev *engine.Event, user bool) error {
 	quote, _ := fixed.Mul(ev.Quantity, ev.Price) // the engine bounded lots × ticks × lotTick
 	quote, _ = fixed.Mul(quote, a.db.lotTick[ev.Market])
-	if err := a.exec(a.db.stmts.trade, i64(ev.TradeID), i64(ev.Seq), ev.Time, i64(ev.Market), ev.Price, ev.Quantity,
-		quote, i64(ev.Side), b64(user)); err != nil {
-		return err
-	}
+	a.trades.add(i64(ev.TradeID), i64(ev.Seq), ev.Time, i64(ev.Market), ev.Price, ev.Quantity, quote, i64(ev.Side), b64(user))
 	if !user {
 		return nil
 	}
@@ -200,38 +226,58 @@ func (a *applier) trade(ev *engine.Event, user bool) error {
 	return nil
 }
 
-// flush writes the gathered orders and klines.
+// flush writes the gathered rows.
 func (a *applier) flush() error {
 	for i := range a.order {
 		o := &a.order[i]
 		ev := &o.ev
-		if err := a.exec(a.db.stmts.order, i64(ev.OrderID), i64(ev.Account), i64(ev.Market), i64(ev.ClientID),
+		a.orderRows.add(i64(ev.OrderID), i64(ev.Account), i64(ev.Market), i64(ev.ClientID),
 			i64(ev.Side), i64(ev.Type), i64(ev.TimeInForce), ev.Price, ev.Quantity, ev.QuoteQty, ev.TriggerPrice,
-			ev.Executed, ev.ExecutedQt, orderStatus(ev), b64(ev.ReduceOnly), b64(ev.PostOnly), i64(ev.Origin),
-			i64(systemType(ev)), i64(ev.PositionSide), o.created, ev.Time, i64(ev.Seq)); err != nil {
-			return err
-		}
+			ev.Executed, ev.ExecutedQt, orderStatusCode(ev), b64(ev.ReduceOnly), b64(ev.PostOnly), i64(ev.Origin),
+			i64(systemType(ev)), i64(ev.PositionSide), o.created, ev.Time, i64(ev.Seq))
 	}
 	for i := range a.kline {
 		k := &a.kline[i]
-		if err := a.exec(a.db.stmts.kline, k.key.res, i64(k.key.market), k.key.start, k.open, k.high, k.low, k.close,
-			k.volume, k.quote, k.trades); err != nil {
+		a.klineRows.add(k.key.res, i64(k.key.market), k.key.start, k.open, k.high, k.low, k.close, k.volume, k.quote, k.trades)
+	}
+	for _, r := range a.tables() {
+		if err := r.flush(a.db.w); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// orderStatus is the status an order update leaves (Backpack's, with the
-// trigger statuses).
-func orderStatus(ev *engine.Event) string {
+// Order statuses as the orders table stores them: the engine's
+// (engine.OrderStatus, 0 to 4) and the trigger statuses.
+const (
+	codeTriggerPending = 100
+	codeTriggerFailed  = 101
+)
+
+// orderStatusCode is the status an order update leaves (Backpack's, with
+// the trigger statuses), as stored.
+func orderStatusCode(ev *engine.Event) int64 {
 	switch ev.OrderEvent {
 	case engine.TriggerPlaced:
-		return backpack.StatusTriggerPending
+		return codeTriggerPending
 	case engine.TriggerFailed:
-		return backpack.StatusTriggerFailed
+		return codeTriggerFailed
 	}
-	return ev.Status.String()
+	return int64(ev.Status)
+}
+
+// orderStatusName is the Backpack status of a stored code.
+func orderStatusName(code int64) string {
+	switch {
+	case code == codeTriggerPending:
+		return backpack.StatusTriggerPending
+	case code == codeTriggerFailed:
+		return backpack.StatusTriggerFailed
+	case code >= 0 && code <= int64(engine.StatusExpired):
+		return engine.OrderStatus(code).String()
+	}
+	return "Unknown"
 }
 
 // systemType is an order's systemOrderType: the fill's, or what its origin
@@ -255,8 +301,8 @@ func systemType(ev *engine.Event) engine.SystemOrderType {
 	return engine.SystemNone
 }
 
-func (a *applier) fill(ev *engine.Event) error {
-	return a.exec(a.db.stmts.fill, i64(ev.Seq), ev.Time, i64(ev.Account), i64(ev.Market), i64(ev.OrderID),
+func (a *applier) fill(ev *engine.Event) {
+	a.fills.add(i64(ev.Seq), ev.Time, i64(ev.Account), i64(ev.Market), i64(ev.OrderID),
 		i64(ev.ClientID), i64(ev.TradeID), i64(ev.Side), ev.FillPrice, ev.FillQty, ev.Fee, i64(ev.FeeAsset),
 		b64(ev.Maker), i64(ev.FillType), i64(ev.SystemType), i64(ev.Origin))
 }
@@ -268,10 +314,8 @@ func (a *applier) balance(ev *engine.Event) error {
 	if ev.Account < a.db.firstUser && ev.Account != engine.AccountInsurance {
 		return nil
 	}
-	if err := a.exec(a.db.stmts.balance, i64(ev.Seq), ev.Time, i64(ev.Account), i64(ev.Asset), i64(ev.Market),
-		ev.Amount, ev.Balance, i64(ev.Source), i64(ev.Counterparty)); err != nil {
-		return err
-	}
+	a.balances.add(i64(ev.Seq), ev.Time, i64(ev.Account), i64(ev.Asset), i64(ev.Market),
+		ev.Amount, ev.Balance, i64(ev.Source), i64(ev.Counterparty))
 	if ev.Source != engine.SourceFundingPayment || ev.Account < a.db.firstUser {
 		return nil
 	}
@@ -279,18 +323,20 @@ func (a *applier) balance(ev *engine.Event) error {
 	if err != nil {
 		return err
 	}
-	return a.exec(a.db.stmts.funding, i64(ev.Seq), ev.Time, i64(ev.Account), i64(ev.Market), ev.Amount, rate)
+	a.funding.add(i64(ev.Seq), ev.Time, i64(ev.Account), i64(ev.Market), ev.Amount, rate)
+	return nil
 }
 
 // rate is market m's latest funding rate: the one the EvFundingRate before
-// a payment (same command) set; read back from the table if this process
-// has not seen it.
+// a payment (same command) set; read back from the table (what is
+// committed: a rate of this batch is in db.rates) if this process has not
+// seen it.
 func (a *applier) rate(m config.MarketID) (int64, error) {
 	if r, ok := a.db.rates[m]; ok {
 		return r, nil
 	}
 	var r int64
-	err := a.db.w.QueryRowContext(a.ctx, `SELECT rate FROM funding_rates WHERE market = ? ORDER BY id DESC LIMIT 1`, i64(m)).Scan(&r)
+	err := a.db.sql.QueryRowContext(a.ctx, `SELECT rate FROM funding_rates WHERE market = ? ORDER BY id DESC LIMIT 1`, i64(m)).Scan(&r)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("readmodel: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -21,19 +22,32 @@ import (
 // FileName is the database's name in the data directory.
 const FileName = "readmodel.db"
 
+var errClosed = errors.New("readmodel: database closed")
+
 // DB is the read model's database. Apply is safe for concurrent use (calls
 // are serialized); the queries may run concurrently with it (SQLite WAL:
 // readers see the last committed batch).
+//
+// Durability is not needed: the database is rebuilt from the journal when
+// it is missing, unusable or behind. So Apply writes with
+// PRAGMA synchronous=OFF: no fsync, a batch is safe once in the operating
+// system's cache. A crash of the process loses nothing; a crash of the
+// machine (power loss, kernel panic) can lose the last batches or tear the
+// file. The database records the boot it was opened in (Linux's boot id)
+// and whether it was closed cleanly (after a checkpoint with fsync); one
+// that was open when the machine went down is recreated and rebuilt. Where
+// the boot id cannot be read, writes use synchronous=NORMAL (WAL: an fsync
+// at each checkpoint) instead.
 type DB struct {
 	sql       *sql.DB
-	w         *sql.Conn // the connection Apply writes on
+	w         *conn  // the connection Apply writes on (nil once closed)
+	boot      string // this boot's id ("": unknown, synchronous=NORMAL)
 	path      string
 	cfg       *config.Config
 	firstUser engine.AccountID
 	lotTick   []int64 // per market: quote units per lot × tick
 
 	mu    sync.Mutex // serializes Apply
-	stmts statements // prepared on w
 	batch applier
 	rates map[config.MarketID]int64 // last funding rate per market (Apply only)
 	seq   atomic.Uint64             // last engine sequence applied
@@ -42,10 +56,6 @@ type DB struct {
 	// Recreated says why Open started from an empty database ("" when it
 	// opened an existing one).
 	Recreated string
-}
-
-type statements struct {
-	fill, order, trade, kline, balance, funding, fundingRate, meta *sql.Stmt
 }
 
 // Open opens the database at path for the engine configuration cfg, whose
@@ -58,7 +68,7 @@ func Open(path string, cfg *config.Config, firstUser engine.AccountID) (*DB, err
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: path, cfg: cfg, firstUser: firstUser, rates: map[config.MarketID]int64{}}
+	db := &DB{path: path, cfg: cfg, firstUser: firstUser, rates: map[config.MarketID]int64{}, boot: bootID()}
 	for i := range cfg.Markets {
 		mk := &cfg.Markets[i]
 		db.lotTick = append(db.lotTick, mk.TickSize*mk.NotionalNum/mk.NotionalDen)
@@ -111,12 +121,12 @@ func (db *DB) open(ident string) (created bool, reason string, err error) {
 		}
 	}
 	u := url.URL{Scheme: "file", Path: db.path,
-		RawQuery: "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"}
+		RawQuery: "_busy_timeout=10000&_journal_mode=WAL&_synchronous=" + db.syncMode() + "&_txlock=immediate"}
 	s, err := sql.Open("sqlite", u.String())
 	if err != nil {
 		return false, "", fmt.Errorf("readmodel: %w", err)
 	}
-	s.SetMaxOpenConns(6) // one held by Apply (DB.w), the others for queries
+	s.SetMaxOpenConns(5) // for queries (Apply writes on DB.w)
 	db.sql = s
 	ctx := context.Background()
 	if missing {
@@ -134,6 +144,8 @@ func (db *DB) open(ident string) (created bool, reason string, err error) {
 		reason = fmt.Sprintf("schema version %q, this server's is %d", meta["version"], schemaVersion)
 	case meta["identity"] != ident:
 		reason = "built for another configuration"
+	case db.boot != "" && meta["clean"] == "0" && meta["boot"] != db.boot:
+		reason = "it was open when the machine went down (written without fsync: it may be torn)"
 	}
 	if reason == "" {
 		seq, err1 := strconv.ParseUint(meta["seq"], 10, 64)
@@ -199,27 +211,68 @@ func removeFiles(path string) error {
 	return nil
 }
 
-func (db *DB) prepare() error {
-	w, err := db.sql.Conn(context.Background())
+// syncMode is the writers' PRAGMA synchronous (see DB).
+func (db *DB) syncMode() string {
+	if db.boot == "" {
+		return "NORMAL"
+	}
+	return "OFF"
+}
+
+// bootID returns the id of this boot of the machine ("" when unknown).
+func bootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
 	if err != nil {
-		return fmt.Errorf("readmodel: %w", err)
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// prepare opens the writer's connection and readies Apply's statements.
+// Before anything is written without fsync, the database durably records
+// this boot and that it is not closed cleanly (Close records it).
+func (db *DB) prepare() error {
+	w, err := openConn(db.path, `PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;
+		PRAGMA cache_size = -16384;`)
+	if err != nil {
+		return err
 	}
 	db.w, db.batch.db = w, db
-	for _, p := range []struct {
-		s   **sql.Stmt
-		sql string
-	}{
-		{&db.stmts.fill, sqlInsertFill}, {&db.stmts.order, sqlUpsertOrder}, {&db.stmts.trade, sqlInsertTrade},
-		{&db.stmts.kline, sqlUpsertKline}, {&db.stmts.balance, sqlInsertBalance}, {&db.stmts.funding, sqlInsertFunding},
-		{&db.stmts.fundingRate, sqlInsertFundingRate}, {&db.stmts.meta, sqlSetMeta},
-	} {
-		st, err := w.PrepareContext(context.Background(), p.sql)
-		if err != nil {
-			return fmt.Errorf("readmodel: prepare: %w", err)
-		}
-		*p.s = st
+	if err := db.setMeta([][2]string{{"clean", "0"}, {"boot", db.boot}}); err != nil {
+		db.closeWriter()
+		return err
+	}
+	if err := w.exec("PRAGMA synchronous = " + db.syncMode()); err != nil {
+		db.closeWriter()
+		return err
+	}
+	if err := db.batch.prepare(w); err != nil {
+		db.closeWriter()
+		return err
 	}
 	return nil
+}
+
+// setMeta writes meta values in one transaction on the writer.
+func (db *DB) setMeta(kv [][2]string) error {
+	q := "BEGIN IMMEDIATE;"
+	for _, p := range kv {
+		q += fmt.Sprintf("INSERT INTO meta (key, value) VALUES ('%s', '%s') ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
+			p[0], strings.ReplaceAll(p[1], "'", "''"))
+	}
+	if err := db.w.exec(q + "COMMIT;"); err != nil {
+		_ = db.w.exec("ROLLBACK")
+		return fmt.Errorf("readmodel: meta: %w", err)
+	}
+	return nil
+}
+
+// closeWriter closes the writer's connection.
+func (db *DB) closeWriter() {
+	if db.w != nil {
+		db.w.close()
+		db.w = nil
+	}
 }
 
 // Path returns the database file's path.
@@ -231,20 +284,23 @@ func (db *DB) Seq() uint64 { return db.seq.Load() }
 // Time returns the engine time (ms) after the last batch applied.
 func (db *DB) Time() int64 { return db.time.Load() }
 
-// Close closes the database.
+// Close closes the database: the writer makes everything it wrote durable
+// (a checkpoint with fsync) and records a clean close.
 func (db *DB) Close() error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	for _, st := range []*sql.Stmt{db.stmts.fill, db.stmts.order, db.stmts.trade, db.stmts.kline, db.stmts.balance,
-		db.stmts.funding, db.stmts.fundingRate, db.stmts.meta} {
-		if st != nil {
-			_ = st.Close()
-		}
-	}
+	var err error
 	if db.w != nil {
-		_ = db.w.Close()
+		err = db.w.exec("PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(FULL);")
+		if err == nil {
+			err = db.setMeta([][2]string{{"clean", "1"}})
+		}
+		db.closeWriter()
 	}
-	return db.sql.Close()
+	if cerr := db.sql.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // reset empties every table (a database ahead of the journal was built from
@@ -252,6 +308,9 @@ func (db *DB) Close() error {
 func (db *DB) reset(ctx context.Context) error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
+	if db.w == nil {
+		return errClosed
+	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("readmodel: reset: %w", err)

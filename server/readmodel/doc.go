@@ -25,6 +25,10 @@
 //     replays from genesis in the background: the engine replays every
 //     command, only the missing events are written; meanwhile Sync (and so
 //     every history request) answers ErrBehind.
+//   - Not durable itself: Apply writes with PRAGMA synchronous=OFF (no
+//     fsync; see DB). A process crash loses nothing; a database that was
+//     open when the machine went down (a power loss) is recreated at the
+//     next start and rebuilt from the journal.
 //   - Only durable events. The replay never goes past a sequence the
 //     sequencer has reported durable (Stats.Seq, or Subscription.From).
 //   - Read-your-writes. Sync waits until every event of every command the

@@ -190,9 +190,11 @@ func (db *DB) Orders(ctx context.Context, f OrderFilter) ([]Order, error) {
 		trigger_price, executed, executed_qt, status, reduce_only, post_only, origin, system_type, position_side,
 		created_at, updated_at FROM orders`+w.String()+tail, w.args, func(r *sql.Rows) error {
 		var x Order
+		var status int64
 		err := r.Scan(&x.OrderID, &x.Account, &x.Market, &x.ClientID, &x.Side, &x.Type, &x.TimeInForce, &x.Price,
-			&x.Quantity, &x.QuoteQty, &x.TriggerPrice, &x.Executed, &x.ExecutedQt, &x.Status, &x.ReduceOnly,
+			&x.Quantity, &x.QuoteQty, &x.TriggerPrice, &x.Executed, &x.ExecutedQt, &status, &x.ReduceOnly,
 			&x.PostOnly, &x.Origin, &x.SystemType, &x.PositionSide, &x.CreatedAt, &x.UpdatedAt)
+		x.Status = orderStatusName(status)
 		out = append(out, x)
 		return err
 	})

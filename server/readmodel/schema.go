@@ -1,8 +1,11 @@
 package readmodel
 
 // schemaVersion changes whenever the tables below change: a database of
-// another version is dropped and rebuilt from the journal.
-const schemaVersion = 1
+// another version is dropped and rebuilt from the journal. Version 2: an
+// order's status is an integer (orderStatusCode), and trades have one
+// index, (market, time), which also orders a market's trades by id (a
+// trade's time never decreases with its id; the index ends with the row id).
+const schemaVersion = 2
 
 // schema creates the tables. Every amount is an int64 of the engine
 // (ticks, lots, smallest units); times are engine time in ms.
@@ -47,7 +50,7 @@ CREATE TABLE IF NOT EXISTS orders (
 	trigger_price INTEGER NOT NULL,
 	executed      INTEGER NOT NULL,
 	executed_qt   INTEGER NOT NULL,
-	status        TEXT    NOT NULL,
+	status        INTEGER NOT NULL,
 	reduce_only   INTEGER NOT NULL,
 	post_only     INTEGER NOT NULL,
 	origin        INTEGER NOT NULL,
@@ -70,7 +73,6 @@ CREATE TABLE IF NOT EXISTS trades (
 	taker_side INTEGER NOT NULL,
 	user       INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS trades_market ON trades (market, trade_id);
 CREATE INDEX IF NOT EXISTS trades_market_time ON trades (market, time);
 
 CREATE TABLE IF NOT EXISTS klines (
@@ -122,26 +124,35 @@ CREATE TABLE IF NOT EXISTS funding_rates (
 CREATE INDEX IF NOT EXISTS funding_rates_market ON funding_rates (market, id);
 `
 
-// Statements the apply path runs, prepared once.
+// The apply path's statements: the head and tail of each table's
+// multi-row INSERT (rows.sql puts the values between), and their columns.
 const (
-	sqlInsertFill = `INSERT INTO fills (seq, time, account, market, order_id, client_id, trade_id, side, price,
-		quantity, fee, fee_asset, maker, fill_type, system_type, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
-	sqlUpsertOrder = `INSERT INTO orders (order_id, account, market, client_id, side, type, tif, price, quantity,
+	insertFill = `INSERT INTO fills (seq, time, account, market, order_id, client_id, trade_id, side, price,
+		quantity, fee, fee_asset, maker, fill_type, system_type, origin) VALUES `
+	fillCols    = 16
+	upsertOrder = `INSERT INTO orders (order_id, account, market, client_id, side, type, tif, price, quantity,
 		quote_qty, trigger_price, executed, executed_qt, status, reduce_only, post_only, origin, system_type,
-		position_side, created_at, updated_at, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT (order_id) DO UPDATE SET price = excluded.price, quantity = excluded.quantity,
+		position_side, created_at, updated_at, seq) VALUES `
+	upsertOrderTail = ` ON CONFLICT (order_id) DO UPDATE SET price = excluded.price, quantity = excluded.quantity,
 		trigger_price = excluded.trigger_price, executed = excluded.executed, executed_qt = excluded.executed_qt,
 		status = excluded.status, updated_at = excluded.updated_at, seq = excluded.seq`
-	sqlInsertTrade = `INSERT INTO trades (trade_id, seq, time, market, price, quantity, quote, taker_side, user)
-		VALUES (?,?,?,?,?,?,?,?,?)`
-	sqlUpsertKline = `INSERT INTO klines (res, market, start, open, high, low, close, volume, quote_volume, trades)
-		VALUES (?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT (res, market, start) DO UPDATE SET high = max(high, excluded.high),
+	orderCols       = 22
+	insertTrade     = `INSERT INTO trades (trade_id, seq, time, market, price, quantity, quote, taker_side, user) VALUES `
+	tradeCols       = 9
+	upsertKline     = `INSERT INTO klines (res, market, start, open, high, low, close, volume, quote_volume, trades) VALUES `
+	upsertKlineTail = ` ON CONFLICT (res, market, start) DO UPDATE SET high = max(high, excluded.high),
 		low = min(low, excluded.low), close = excluded.close, volume = volume + excluded.volume,
 		quote_volume = quote_volume + excluded.quote_volume, trades = trades + excluded.trades`
-	sqlInsertBalance = `INSERT INTO balances (seq, time, account, asset, market, amount, balance, source, counterparty)
-		VALUES (?,?,?,?,?,?,?,?,?)`
-	sqlInsertFunding     = `INSERT INTO funding (seq, time, account, market, amount, rate) VALUES (?,?,?,?,?,?)`
-	sqlInsertFundingRate = `INSERT INTO funding_rates (seq, time, market, rate) VALUES (?,?,?,?)`
-	sqlSetMeta           = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
+	klineCols     = 10
+	insertBalance = `INSERT INTO balances (seq, time, account, asset, market, amount, balance, source, counterparty) VALUES `
+	balanceCols   = 9
+	insertFunding = `INSERT INTO funding (seq, time, account, market, amount, rate) VALUES `
+	fundingCols   = 6
+	insertRate    = `INSERT INTO funding_rates (seq, time, market, rate) VALUES `
+	rateCols      = 4
+	// sqlSetMeta sets one meta value; sqlSetSeq both the sequence and the
+	// time (integers, stored as text: the column's affinity).
+	sqlSetMeta = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
+	sqlSetSeq  = `INSERT INTO meta (key, value) VALUES ('seq', ?), ('time', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`
 )

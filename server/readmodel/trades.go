@@ -27,8 +27,10 @@ type Trade struct {
 // then the limit newest of the rest, oldest first.
 func (db *DB) Trades(ctx context.Context, m config.MarketID, limit, offset int) ([]Trade, error) {
 	out := []Trade{}
+	// (time, trade_id) is trade_id's order (a trade's time never decreases
+	// with its id) and the index trades_market_time's.
 	err := query(ctx, db.sql, `SELECT trade_id, time, market, price, quantity, quote, taker_side, user FROM trades
-		WHERE market = ? ORDER BY trade_id DESC LIMIT ? OFFSET ?`, []any{m, limit, offset}, func(r *sql.Rows) error {
+		WHERE market = ? ORDER BY time DESC, trade_id DESC LIMIT ? OFFSET ?`, []any{m, limit, offset}, func(r *sql.Rows) error {
 		var x Trade
 		err := r.Scan(&x.TradeID, &x.Time, &x.Market, &x.Price, &x.Quantity, &x.Quote, &x.TakerSide, &x.User)
 		out = append(out, x)
@@ -124,7 +126,7 @@ func (db *DB) Ticker(ctx context.Context, m config.MarketID, from, to int64) (Ti
 	t.Start, t.End = from, to
 	edge := (from + minuteMs - 1) / minuteMs * minuteMs // first whole minute
 	err := query(ctx, db.sql, `SELECT price, quantity, quote FROM trades WHERE market = ? AND time >= ? AND time < ?
-		AND time <= ? AND user = 1 ORDER BY trade_id`, []any{m, from, edge, to}, func(r *sql.Rows) error {
+		AND time <= ? AND user = 1 ORDER BY time, trade_id`, []any{m, from, edge, to}, func(r *sql.Rows) error {
 		var p, q, qt int64
 		err := r.Scan(&p, &q, &qt)
 		t.add(Candle{Open: p, High: p, Low: p, Close: p, Volume: q, QuoteVolume: qt, Trades: 1})
