@@ -33,7 +33,7 @@ func (s *Server) mountHistory(mux *http.ServeMux) (*readmodel.Model, error) {
 		close(s.insDone)
 	}()
 	h, err := history.New(history.Options{Model: m, Config: s.seq.Config(), Lookup: s.seq.AccountByKey,
-		EngineClock: s.seq.Clock() == sequencer.ClockManual})
+		EngineClock: s.seq.Clock() == sequencer.ClockManual, Auth: s.auth})
 	if err != nil {
 		return nil, err
 	}

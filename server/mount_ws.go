@@ -13,7 +13,7 @@ import (
 // stops with the sequencer: when Shutdown closes it, the hub's subscription
 // ends and every client gets a going-away close.
 func (s *Server) mountWS(mux *http.ServeMux) error {
-	hub, err := ws.New(s.seq, s.seq.Config(), ws.Options{Logger: s.opts.Logger, Clients: metrics.WSClients})
+	hub, err := ws.New(s.seq, s.seq.Config(), ws.Options{Logger: s.opts.Logger, Clients: metrics.WSClients, Auth: s.auth})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/waterfallrisk/waterfall/server/admin"
 	"github.com/waterfallrisk/waterfall/server/api"
+	"github.com/waterfallrisk/waterfall/server/auth"
 )
 
 // routes builds the server's mux. Mount points:
@@ -21,6 +22,9 @@ import (
 // s.seq.Subscribe (lossless for read models, lossy for WebSocket clients).
 func (s *Server) routes() (*http.ServeMux, error) {
 	mux := http.NewServeMux()
+	// One verifier for every signed surface: a key's rate limit and the
+	// replay cache span REST, history and WebSocket subscriptions.
+	s.auth = auth.New(s.seq.AccountByKey, auth.Options{RateLimit: s.opts.RateLimit})
 
 	// History endpoints and the read model behind them (mount_history.go),
 	// which also answers the operator API's insurance history.
@@ -35,7 +39,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	}
 	mux.Handle(admin.Prefix, adm)
 
-	rest, err := api.New(s.seq, s.seq.Config(), api.Options{})
+	rest, err := api.New(s.seq, s.seq.Config(), api.Options{Auth: s.auth})
 	if err != nil {
 		return nil, err
 	}

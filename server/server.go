@@ -17,6 +17,7 @@ import (
 
 	"github.com/waterfallrisk/waterfall/engine/config"
 	"github.com/waterfallrisk/waterfall/journal/record"
+	"github.com/waterfallrisk/waterfall/server/auth"
 	"github.com/waterfallrisk/waterfall/server/demo"
 	"github.com/waterfallrisk/waterfall/server/sequencer"
 )
@@ -43,6 +44,10 @@ type Options struct {
 	// AdminToken is the operator token ("": $WATERFALL_ADMIN_TOKEN, else
 	// <data>/admin.token, generated on the first start).
 	AdminToken string
+	// RateLimit is the requests per second each API key may make, counted
+	// across REST, history and WebSocket subscriptions together (0: 1,000,
+	// DESIGN.md §4; negative: no limit). The operator API has none.
+	RateLimit int
 	// SnapshotEvery: journal records between snapshots (0: the sequencer's
 	// default, 10,000).
 	SnapshotEvery int
@@ -69,7 +74,8 @@ type Server struct {
 	tokenAt string // where the token came from
 	served  chan error
 	insDone chan struct{}
-	demo    *demo.Demo // nil unless Options.Demo
+	demo    *demo.Demo     // nil unless Options.Demo
+	auth    *auth.Verifier // shared by every signed surface (routes.go)
 }
 
 // Run starts the server and serves until ctx ends (then shuts down

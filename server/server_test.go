@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/waterfallrisk/waterfall/internal/servertest"
 )
 
 type client struct {
@@ -177,3 +181,52 @@ func TestRunGracefulShutdown(t *testing.T) {
 }
 
 func itoaInt(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// One rate limit per key spans the signed surfaces: with a limit of 2 a
+// second, two signed REST queries use it up and a signed history query
+// right after is refused (429), as is a third REST query.
+func TestRateLimitSharedAcrossSurfaces(t *testing.T) {
+	t.Setenv(TokenEnv, "")
+	s, err := Start(Options{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Out: io.Discard, RateLimit: 2,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(t, s)
+	base := "http://" + s.Addr()
+	c := &client{t: t, base: base, token: s.Token()}
+	var acct struct {
+		APIKey    string `json:"apiKey"`
+		APISecret string `json:"apiSecret"`
+	}
+	c.do("POST", "/admin/v1/accounts", `{"label":"x"}`, &acct)
+	seed, err := base64.StdEncoding.DecodeString(acct.APISecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := ed25519.NewKeyFromSeed(seed)
+	status := func(instruction, path string) int {
+		now := time.Now().UnixMilli()
+		req, err := servertest.Sign(key, instruction, "GET", path, map[string]any{}, now, 5000).ClientRequest(context.Background(), base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 2 {
+		if st := status("balanceQuery", "/api/v1/capital"); st != http.StatusOK {
+			t.Fatalf("REST query %d: %d", i, st)
+		}
+	}
+	if st := status("fillHistoryQueryAll", "/wapi/v1/history/fills"); st != http.StatusTooManyRequests {
+		t.Fatalf("a history query over the shared limit: %d, want 429", st)
+	}
+	if st := status("balanceQuery", "/api/v1/capital"); st != http.StatusTooManyRequests {
+		t.Fatalf("a third REST query: %d, want 429", st)
+	}
+}

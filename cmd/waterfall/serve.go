@@ -16,6 +16,7 @@ type serveCmd struct {
 	Addr       string `default:"127.0.0.1:8080" help:"Listen address, host:port."`
 	Clock      string `default:"wall" enum:"wall,manual" help:"Engine clock: wall, or manual (advanced only by POST /admin/v1/clock)."`
 	AdminToken string `name:"admin-token" help:"Operator API token (default: $WATERFALL_ADMIN_TOKEN, else generated into <data>/admin.token)."`
+	RateLimit  int    `name:"rate-limit" default:"1000" help:"Requests per second each API key may make, REST, history and WebSocket subscriptions together (negative: no limit). The operator API has none."`
 	Demo       bool   `help:"Run a price feed, a market maker, a backstop provider and trader bots in process: a live market whose liquidations the engine decides within a few minutes. With --clock manual the demo advances the clock 1 s a step itself."`
 }
 
@@ -25,5 +26,6 @@ func (c *serveCmd) Run() error {
 	defer stop()
 	return wfserver.Run(ctx, wfserver.Options{
 		ConfigPath: c.Config, DataDir: c.Data, Addr: c.Addr, Clock: c.Clock, AdminToken: c.AdminToken, Demo: c.Demo,
+		RateLimit: c.RateLimit,
 	})
 }

@@ -52,6 +52,11 @@ type Options struct {
 	// RateLimit is requests per second per API key (0: 1,000; negative: no
 	// limit).
 	RateLimit int
+	// Auth, when set, verifies the requests instead of a verifier of the
+	// handler's own (Now and RateLimit are then its): the server shares one
+	// among REST, history and WebSocket, so a key's rate limit and replay
+	// cache span them all.
+	Auth *auth.Verifier
 	// MaxBodyBytes bounds a request body (0: 1 MiB); a larger one is a 413.
 	MaxBodyBytes int64
 	// MaxBatch bounds the orders of one POST /api/v1/orders (0: 20).
@@ -87,7 +92,10 @@ func New(seq Sequencer, cfg *config.Config, o Options) (*Handler, error) {
 	if h.maxBatch <= 0 {
 		h.maxBatch = DefaultMaxBatch
 	}
-	h.auth = auth.New(seq.AccountByKey, auth.Options{Now: h.now, RateLimit: o.RateLimit})
+	h.auth = o.Auth
+	if h.auth == nil {
+		h.auth = auth.New(seq.AccountByKey, auth.Options{Now: h.now, RateLimit: o.RateLimit})
+	}
 	h.routes()
 	return h, nil
 }

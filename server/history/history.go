@@ -44,6 +44,9 @@ type Options struct {
 	// RateLimit is requests per second per API key (0: 1,000; negative:
 	// no limit); this handler keeps its own count.
 	RateLimit int
+	// Auth, when set, verifies signed requests instead of a verifier of the
+	// handler's own (shared with REST and WebSocket: see api.Options.Auth).
+	Auth *auth.Verifier
 	// SyncTimeout bounds the wait for the read model (0: 3 s).
 	SyncTimeout time.Duration
 }
@@ -94,7 +97,10 @@ func New(o Options) (*Handler, error) {
 	if h.timeout <= 0 {
 		h.timeout = 3 * time.Second
 	}
-	h.auth = auth.New(o.Lookup, auth.Options{Now: h.now, RateLimit: o.RateLimit})
+	h.auth = o.Auth
+	if h.auth == nil {
+		h.auth = auth.New(o.Lookup, auth.Options{Now: h.now, RateLimit: o.RateLimit})
+	}
 	public := map[string]publicFunc{
 		"/api/v1/trades":         h.recentTrades,
 		"/api/v1/trades/history": h.tradeHistory,

@@ -52,6 +52,9 @@ type Options struct {
 	// RateLimit is signed subscriptions per second per API key (0: auth's
 	// default, 1,000; negative: no limit).
 	RateLimit int
+	// Auth, when set, verifies signed subscriptions instead of a verifier of
+	// the hub's own (shared with REST: see api.Options.Auth).
+	Auth *auth.Verifier
 	// QueueBytes bounds the messages waiting for one client, in bytes; a
 	// client that lets more pile up is disconnected (a slow consumer).
 	QueueBytes int
@@ -171,7 +174,10 @@ func New(seq Sequencer, cfg *config.Config, o Options) (*Hub, error) {
 	}
 	h := &Hub{seq: seq, cfg: cfg, cat: cat, r: renderer{cat: cat, cfg: cfg}, o: o, reg: newRegistry(),
 		conns: map[*conn]struct{}{}, quit: make(chan struct{}), done: make(chan struct{})}
-	h.auth = auth.New(seq.AccountByKey, auth.Options{Now: o.Now, RateLimit: o.RateLimit})
+	h.auth = o.Auth
+	if h.auth == nil {
+		h.auth = auth.New(seq.AccountByKey, auth.Options{Now: o.Now, RateLimit: o.RateLimit})
+	}
 	if h.f, err = h.startFeed(); err != nil {
 		return nil, err
 	}
