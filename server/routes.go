@@ -6,6 +6,7 @@ import (
 	"github.com/waterfallrisk/waterfall/server/admin"
 	"github.com/waterfallrisk/waterfall/server/api"
 	"github.com/waterfallrisk/waterfall/server/auth"
+	"github.com/waterfallrisk/waterfall/server/backpack"
 )
 
 // routes builds the server's mux. Mount points:
@@ -44,6 +45,12 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		return nil, err
 	}
 	mux.Handle("/api/", rest)
+
+	// Backpack's other /wapi/ endpoints (deposits, withdrawals, PnL, RFQ…)
+	// are not served: the same answer as an unserved /api/ path.
+	mux.HandleFunc("/wapi/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, backpack.Errorf(http.StatusNotFound, backpack.CodeNotImplemented, "%s is not served", r.URL.Path))
+	})
 
 	// The WebSocket owns "/"; any other unmatched request gets a JSON 404.
 	if err := s.mountWS(mux); err != nil {

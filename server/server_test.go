@@ -230,3 +230,27 @@ func TestRateLimitSharedAcrossSurfaces(t *testing.T) {
 		t.Fatalf("a third REST query: %d, want 429", st)
 	}
 }
+
+// Backpack endpoints the server does not serve answer 404 NOT_IMPLEMENTED,
+// under /api/ and /wapi/ alike; the history endpoints under /wapi/ are
+// served (an unsigned request is refused as unauthorized, not unknown).
+func TestUnservedPaths(t *testing.T) {
+	t.Setenv(TokenEnv, "")
+	s, _ := start(t, t.TempDir())
+	defer stop(t, s)
+	for path, want := range map[string]string{
+		"/api/v1/borrowLend":           `"NOT_IMPLEMENTED"`,
+		"/wapi/v1/capital/withdrawals": `"NOT_IMPLEMENTED"`,
+		"/wapi/v1/history/fills":       `"UNAUTHORIZED"`,
+	} {
+		resp, err := http.Get("http://" + s.Addr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 != 4 || !strings.Contains(string(b), want) {
+			t.Errorf("GET %s: %d %s, want a 4xx with %s", path, resp.StatusCode, b, want)
+		}
+	}
+}
