@@ -13,7 +13,7 @@ import (
 // corePackages are the directories whose code decides state: they must stay
 // pure and deterministic (DESIGN.md §1). config is an edge (it parses YAML)
 // and has its own float check.
-var corePackages = []string{".", "book", "fixed", "ledger", "liquidation", "risk"}
+var corePackages = []string{".", "book", "fixed", "lending", "ledger", "liquidation", "risk"}
 
 // forbiddenImports would bring a clock, I/O, concurrency or global randomness
 // into the core. math/rand/v2 is allowed: the engine uses its PCG as a seeded

@@ -26,10 +26,11 @@ var loadDefault = sync.OnceValue(func() *Config {
 // the caller may change. It panics only if default.yaml itself is broken,
 // which the package's tests rule out.
 func Default() *Config {
-	// Asset and Market hold no references (TestDefaultIsFresh checks), so
-	// cloning the two slices copies everything.
+	// Asset, Market and LendingPool hold no references (TestDefaultIsFresh
+	// checks), so cloning the three slices copies everything.
 	c := *loadDefault()
 	c.Assets = slices.Clone(c.Assets)
 	c.Markets = slices.Clone(c.Markets)
+	c.Lending = slices.Clone(c.Lending)
 	return &c
 }

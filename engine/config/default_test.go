@@ -113,12 +113,13 @@ func TestDefaultIsFresh(t *testing.T) {
 	a := Default()
 	a.Markets[0].TakerFee = 0
 	a.Assets[0].Symbol = "X"
-	if b := Default(); b.Markets[0].TakerFee != 5*bps || b.Assets[0].Symbol != "USDC" {
+	a.Lending[0].Fee = 0
+	if b := Default(); b.Markets[0].TakerFee != 5*bps || b.Assets[0].Symbol != "USDC" || b.Lending[0].Fee != 10*percent {
 		t.Error("Default shares state between calls")
 	}
-	// Default copies only the Assets and Markets slices: their elements must
-	// hold no references for that to be a deep copy.
-	for _, typ := range []reflect.Type{reflect.TypeFor[Asset](), reflect.TypeFor[Market]()} {
+	// Default copies only the Assets, Markets and Lending slices: their
+	// elements must hold no references for that to be a deep copy.
+	for _, typ := range []reflect.Type{reflect.TypeFor[Asset](), reflect.TypeFor[Market](), reflect.TypeFor[LendingPool]()} {
 		if path, ok := holdsReference(typ); ok {
 			t.Errorf("%s holds a reference at %s: Default must deep-copy it", typ.Name(), path)
 		}

@@ -17,6 +17,9 @@ type Config struct {
 	Assets []Asset
 	// Markets in a fixed order; a market's index is its MarketID.
 	Markets []Market
+	// Lending holds the borrow/lend pools, at most one per asset, in a fixed
+	// order (lending.go); empty: no lending.
+	Lending []LendingPool
 	// Liquidation parameterizes the liquidation waterfall (liquidation.go).
 	Liquidation Liquidation
 }

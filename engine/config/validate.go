@@ -42,8 +42,11 @@ const (
 // are positive and at most a week, fundingPeriodHours 1..8760; for
 // perpetuals, whose mean mark and basis EWMA are sampled every
 // fundingSampleInterval, the mean-mark window is a whole number of samples
-// and the basis window at least one; the liquidation section's fields lie in
-// their ranges (liquidation.go).
+// and the basis window at least one; each lending pool names an existing
+// asset, one pool per asset, with yearly rates in 0..10, 0 < optimal <
+// maximum utilization ≤ 1, throttle threshold in (0, 1], fee in 0..1 and
+// margin functions under a perpetual's rules (lending.go); the liquidation
+// section's fields lie in their ranges (liquidation.go).
 func (c *Config) Validate() error {
 	d, err := c.check()
 	if err != nil {
@@ -77,6 +80,9 @@ func (c *Config) check() (derived, error) {
 	}
 	var err error
 	if d.amounts, err = c.checkMarkets(); err != nil {
+		return d, err
+	}
+	if err := c.checkLending(); err != nil {
 		return d, err
 	}
 	if err := checkLiquidation(&c.Liquidation); err != nil {

@@ -14,11 +14,12 @@ import (
 // reads what they write. Decimals are strings so they are written exactly.
 
 type fileConfig struct {
-	Seed            uint64          `yaml:"seed"`
-	SettlementAsset string          `yaml:"settlementAsset"`
-	Assets          []fileAsset     `yaml:"assets"`
-	Markets         []fileMarket    `yaml:"markets"`
-	Liquidation     fileLiquidation `yaml:"liquidation"`
+	Seed            uint64            `yaml:"seed"`
+	SettlementAsset string            `yaml:"settlementAsset"`
+	Assets          []fileAsset       `yaml:"assets"`
+	Markets         []fileMarket      `yaml:"markets"`
+	Lending         []fileLendingPool `yaml:"lending,omitempty"`
+	Liquidation     fileLiquidation   `yaml:"liquidation"`
 }
 
 // fileLiquidation writes every key, defaults included: a key left out would
@@ -173,6 +174,7 @@ func (c *Config) file() fileConfig {
 	for i := range c.Markets {
 		f.Markets = append(f.Markets, c.marketFile(&c.Markets[i]))
 	}
+	f.Lending = c.lendingFile()
 	f.Liquidation = c.liquidationFile()
 	return f
 }

@@ -61,6 +61,17 @@ import (
 //	        - {notionalCap: "150000", maxLeverage: 125, maintenanceMarginRatio: "0.004"}
 //	        - {notionalCap: "900000", maxLeverage: 100, maintenanceMarginRatio: "0.005"}
 //	        - {maxLeverage: 50, maintenanceMarginRatio: "0.01"}   # last cap omitted or "": open
+//	lending:                            # optional: borrow/lend pools, at most one per asset (lending.go)
+//	  - symbol: USDC                    # the asset lent and borrowed
+//	    baseRate: "0"                   # yearly borrow rate at zero utilization
+//	    slopeBelowOptimal: "0.1"        # yearly rate added from 0 to optimalUtilization
+//	    optimalUtilization: "0.8"       # the curve's kink, in (0, 1)
+//	    slopeAboveOptimal: "1"          # yearly rate added from optimalUtilization to 1
+//	    maxUtilization: "0.95"          # borrows and redemptions may not leave more, in (optimal, 1]
+//	    throttleUtilizationThreshold: "0.95"  # at or above: redemptions and new borrows pause
+//	    fee: "0.1"                      # the house's share of the interest, in [0, 1]
+//	    imfFunction: {type: sqrt, base: "0.01333333", factor: "0"}   # the borrow's margin
+//	    mmfFunction: {type: sqrt, base: "0.00666667", factor: "0"}
 //	liquidation:                        # optional, and so is every key: absent ones take these defaults
 //	  policy: backpack                  # backpack | ladder | classic | partial
 //	  tickMs: 1000
@@ -161,6 +172,7 @@ func (r *reading) config(n *yaml.Node) *Config {
 	for i, m := range nodes {
 		c.Markets = append(c.Markets, r.market(c, paths[i], m))
 	}
+	c.Lending = r.lending(c, o)
 	c.Liquidation = r.liquidation(c, o)
 	o.done()
 	return c
