@@ -18,17 +18,23 @@ type account struct {
 	frozen       bool       // ladder preset: a reduction step runs; the owner may not trade
 	positions    []position // one slot per market with a position or open orders
 	locked       []int64    // per asset: balance reserved by open spot orders
+	lent         []int64    // per lending pool: lend shares (nil without pools)
+	borrowed     []int64    // per lending pool: borrow shares (nil without pools)
 	orderHead    int32      // first open order (slab index), -1 = none
 	openOrders   int
 }
 
 func (e *Engine) openAccount(system bool) AccountID {
 	id := AccountID(e.ledger.Open())
-	e.accounts = append(e.accounts, account{
+	a := account{
 		system:    system,
 		locked:    make([]int64, len(e.cfg.Assets)),
 		orderHead: -1,
-	})
+	}
+	if n := len(e.cfg.Lending); n > 0 {
+		a.lent, a.borrowed = make([]int64, n), make([]int64, n)
+	}
+	e.accounts = append(e.accounts, a)
 	return id
 }
 
@@ -201,7 +207,7 @@ func (a *account) hasCrossPosition() bool {
 	return false
 }
 
-func (a *account) hasExposure() bool { return a.hasPosition() || a.openOrders > 0 }
+func (a *account) hasExposure() bool { return a.hasPosition() || a.openOrders > 0 || a.hasBorrow() }
 
 func (e *Engine) emitSettings(id AccountID) {
 	ev := e.emit(EvAccountSettings)

@@ -2,8 +2,9 @@ package engine
 
 // advanceTime moves engine time to `to` (ms), running every timer due at or
 // before it in time order: basis and premium samples, then funding, market
-// by market. The first advance only sets the clock and aligns the timers:
-// funding settles on whole intervals of engine time.
+// by market, then lending interest at each engine-hour boundary. The first
+// advance only sets the clock and aligns the timers: funding settles on whole
+// intervals of engine time, interest on whole engine hours.
 func (e *Engine) advanceTime(to int64) *Error {
 	switch {
 	case to < e.now:
@@ -40,6 +41,9 @@ func (e *Engine) startTimers() {
 		m.nextSample = e.now + f.SampleMs
 		m.nextFund = (e.now/f.IntervalMs + 1) * f.IntervalMs
 	}
+	if len(e.pools) > 0 {
+		e.nextAccrual = (e.now/msPerHour + 1) * msPerHour // interest: on engine-hour boundaries
+	}
 	tick := e.cfg.Liquidation.TickMs
 	e.nextSweep = e.now + sweepEvery*tick
 	if e.nextLiqTick != 0 {
@@ -59,6 +63,9 @@ func (e *Engine) nextTimer() int64 {
 			next = min(next, m.nextFund)
 		}
 	}
+	if e.nextAccrual > 0 {
+		next = min(next, e.nextAccrual)
+	}
 	if e.nextLiqTick > 0 {
 		next = min(next, e.nextLiqTick)
 	}
@@ -69,7 +76,7 @@ func (e *Engine) nextTimer() int64 {
 }
 
 // runTimers runs what is due at t: for each market, the sample, then
-// funding; then the liquidation tick; then the full liquidation sweep.
+// funding; then the lending pools' hourly interest; then the liquidation tick; then the full liquidation sweep.
 func (e *Engine) runTimers(t int64) {
 	for i := range e.markets {
 		m := &e.markets[i]
@@ -87,6 +94,10 @@ func (e *Engine) runTimers(t int64) {
 			}
 			m.nextFund += m.cfg.Funding.IntervalMs
 		}
+	}
+	if e.nextAccrual == t {
+		e.accrueInterest()
+		e.nextAccrual += msPerHour
 	}
 	if e.nextLiqTick == t {
 		e.liquidationTick()

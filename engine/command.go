@@ -26,6 +26,10 @@ const (
 	CmdRegisterBackstop
 	CmdCloseMarket
 	CmdAdjustMargin
+	CmdLend   // Account, Asset, Amount: balance into the asset's pool
+	CmdRedeem // Account, Asset, Amount (0: the whole claim)
+	CmdBorrow // Account, Asset, Amount: from the pool into the balance
+	CmdRepay  // Account, Asset, Amount (0 or more than the debt: all of it)
 
 	// CmdKinds is one past the last command kind: kinds ≥ CmdKinds are
 	// unknown and refused.
@@ -36,6 +40,7 @@ var commandNames = [...]string{
 	"none", "create-account", "deposit", "withdraw", "place-order", "move-order",
 	"cancel-order", "cancel-all", "set-index-price", "advance-time",
 	"set-position-mode", "set-margin-mode", "set-leverage-limit", "register-backstop", "close-market", "adjust-margin",
+	"lend", "redeem", "borrow", "repay",
 }
 
 func (k CommandKind) String() string {
@@ -173,6 +178,7 @@ type Command struct {
 	// Deposit, Withdraw: Amount. SetIndexPrice: Amount is the price
 	// (fixed.Price). AdvanceTime: Amount is the new engine time in ms.
 	// SetLeverageLimit: Amount is the leverage (whole number, 0 clears).
+	// Lend, Redeem, Borrow, Repay: Amount of Asset (smallest units).
 	Amount int64
 
 	// PlaceOrder and MoveOrder.

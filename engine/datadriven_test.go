@@ -61,11 +61,16 @@ var knownBugs = flag.Bool("known-bugs", false, "also run testdata/known_bugs (ex
 //	position-mode account=N mode=OneWay|Hedge
 //	margin-mode account=N mode=Cross|Isolated
 //	leverage account=N limit=L
+//	lend|borrow account=N asset=A qty=Q
+//	redeem|repay account=N asset=A [qty=Q]   (no qty: the whole claim or debt)
 //	backstop account=N market=M capacity=USDC [min-equity=USDC]
 //	                                   (register a backstop liquidity provider; capacity=0 withdraws)
 //	liquidations                       (the accounts now liquidating: stage, as last
 //	                                   reported by a liquidation event, and MMR)
 //	book market=M | positions account=N | balances account=N | margin account=N | mark market=M
+//	pools                              (every lending pool with a lender or a borrower: totals,
+//	                                   indices, rates, utilization, throttle, house share)
+//	lending account=N                  (the account's lending positions: claim, debt, shares)
 //	hash | same-hash engines=(A,B)       (the state hash in hex | whether engines' hashes agree)
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
@@ -163,7 +168,7 @@ func (h *harness) run(td *datadriven.TestData) string {
 			h.cur = h.newEngineOn(td, name, &cfg)
 		}
 		return "engine " + name
-	case "book", "positions", "balances", "margin", "mark", "hash", "same-hash", "liquidations":
+	case "book", "positions", "balances", "margin", "mark", "hash", "same-hash", "liquidations", "pools", "lending":
 		return h.view(a)
 	}
 	d := h.engine(td)
@@ -255,6 +260,15 @@ func (h *harness) command(a *args, d *ddEngine) (engine.Command, bool) {
 		c.Account = a.account(d, "account")
 		c.Asset = a.asset("asset")
 		c.Amount = a.amount("qty", c.Asset)
+	case "lend", "redeem", "borrow", "repay":
+		a.allow("account", "asset", "qty")
+		c.Kind = map[string]engine.CommandKind{"lend": engine.CmdLend, "redeem": engine.CmdRedeem,
+			"borrow": engine.CmdBorrow, "repay": engine.CmdRepay}[a.td.Cmd]
+		c.Account = a.account(d, "account")
+		c.Asset = a.asset("asset")
+		if a.has("qty") {
+			c.Amount = a.amount("qty", c.Asset)
+		}
 	case "index":
 		a.allow("asset", "price")
 		c.Kind = engine.CmdSetIndexPrice
@@ -439,6 +453,12 @@ func (h *harness) view(a *args) string {
 	case "liquidations":
 		a.allow()
 		out = r.liquidations(d.stages)
+	case "pools":
+		a.allow()
+		out = r.pools()
+	case "lending":
+		a.allow("account")
+		out = r.lending(a.account(d, "account"))
 	}
 	if d.e.StateHash() != before {
 		a.fail("a view changed the state")

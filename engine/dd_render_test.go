@@ -257,8 +257,47 @@ func (r renderer) event(ev *engine.Event) string {
 			return fmt.Sprintf("liquidation %s %s%s isolated stage=%v", r.account(ev.Account), r.market(ev.Market).Symbol, side, ev.Stage)
 		}
 		return fmt.Sprintf("liquidation %s stage=%v mmr=%s", r.account(ev.Account), ev.Stage, ratioOrInf(ev.Value))
+	case engine.EvBorrowLend:
+		return fmt.Sprintf("borrowLend %s %s %v %s net=%s", r.account(ev.Account), r.cfg().Assets[ev.Asset].Symbol,
+			ev.Source, r.amount(ev.Asset, ev.Amount), r.amount(ev.Asset, ev.NetQuantity))
+	case engine.EvInterest:
+		return fmt.Sprintf("interest %s borrowRate=%s charged=%s credited=%s", r.cfg().Assets[ev.Asset].Symbol,
+			rate(ev.Value), r.amount(ev.Asset, ev.Amount), r.amount(ev.Asset, ev.Balance))
 	}
 	return fmt.Sprintf("event %v %+v", ev.Kind, *ev)
+}
+
+// pools renders every lending pool that has a lender or a borrower.
+func (r renderer) pools() string {
+	var b strings.Builder
+	for _, p := range r.e.Pools() {
+		if p.Lent == 0 && p.Borrowed == 0 && p.Cash == 0 {
+			continue
+		}
+		sym := r.cfg().Assets[p.Asset].Symbol
+		fmt.Fprintf(&b, "%s cash=%s lent=%s borrowed=%s house=%s\n", sym, r.amount(p.Asset, p.Cash),
+			r.amount(p.Asset, p.Lent), r.amount(p.Asset, p.Borrowed), r.amount(p.Asset, p.House))
+		fmt.Fprintf(&b, "  lendIndex=%s borrowIndex=%s utilization=%s borrowRate=%s lendRate=%s throttled=%v\n",
+			fixed.FormatDecimal(p.LendIndex, 12), fixed.FormatDecimal(p.BorrowIndex, 12), rate(p.Utilization),
+			rate(p.BorrowRate), rate(p.LendRate), p.Throttled)
+	}
+	if b.Len() == 0 {
+		return "(none)"
+	}
+	return b.String()
+}
+
+// lending renders an account's lending positions.
+func (r renderer) lending(id engine.AccountID) string {
+	var b strings.Builder
+	for _, p := range r.e.BorrowLendPositions(id) {
+		fmt.Fprintf(&b, "%s lent=%s borrowed=%s (shares %d / %d)\n", r.cfg().Assets[p.Asset].Symbol,
+			r.amount(p.Asset, p.Lent), r.amount(p.Asset, p.Borrowed), p.LendShares, p.BorrowShares)
+	}
+	if b.Len() == 0 {
+		return "(none)"
+	}
+	return b.String()
 }
 
 func (r renderer) orderFlags(ev *engine.Event) string {

@@ -47,6 +47,9 @@ type Engine struct {
 	accounts  []account // indexed by AccountID
 	firstUser AccountID
 
+	pools       []pool // lending pools, one per cfg.Lending, in its order (lend.go)
+	nextAccrual int64  // engine time of the next hourly interest step, 0 = clock not started
+
 	orders    []order // slab indexed by book.Order.Ref
 	freeOrder int32   // head of the free list, -1 = none
 
@@ -85,6 +88,7 @@ func New(cfg *config.Config) (*Engine, error) {
 		nextOrderID: 1,
 		nextTradeID: 1,
 		events:      make([]Event, 0, 256),
+		pools:       newPools(cfg),
 	}
 	e.index[settle] = fixed.PriceScale
 	for range firstClearing {
@@ -151,6 +155,14 @@ func (e *Engine) apply(c *Command) *Error {
 		return e.closeMarket(c)
 	case CmdAdjustMargin:
 		return e.adjustMargin(c)
+	case CmdLend:
+		return e.lend(c)
+	case CmdRedeem:
+		return e.redeem(c)
+	case CmdBorrow:
+		return e.borrow(c)
+	case CmdRepay:
+		return e.repay(c)
 	}
 	return errorf(CodeInvalidClientRequest, "unknown command kind %d", c.Kind)
 }

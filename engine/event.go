@@ -17,10 +17,12 @@ const (
 	EvFundingRate               // a funding interval closed at this rate
 	EvLiquidation               // an account entered a liquidation stage, or left liquidation
 	EvMarketClosed              // the operator closed a market: book cancelled, positions settled
+	EvBorrowLend                // a lending position changed: Source, Amount moved, NetQuantity = claim − debt after
+	EvInterest                  // an hourly interest step of Asset's pool: Value borrow rate, Amount charged, Balance credited
 )
 
 var eventNames = [...]string{"", "accountCreated", "accountSettings", "order", "trade",
-	"position", "balance", "indexPrice", "markPrice", "fundingRate", "liquidation", "marketClosed"}
+	"position", "balance", "indexPrice", "markPrice", "fundingRate", "liquidation", "marketClosed", "borrowLend", "interest"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -113,11 +115,16 @@ const (
 	SourceLiquidationFee     // the 1% liquidation fee, to the insurance fund
 	SourceInsurancePayout    // the insurance fund covering a bankrupt account's deficit
 	SourceLiquidationSurplus // classic preset: a liquidated account's remaining equity, to the insurance fund
+	SourceLend               // balance into a lending pool
+	SourceRedeem             // a lending pool back to the balance
+	SourceBorrow             // a borrow from a lending pool
+	SourceRepay              // a borrow repaid to its pool
 )
 
 func (s Source) String() string {
 	return [...]string{"", "Deposit", "Withdrawal", "RealizePnl", "TradingFees", "FundingPayment",
-		"Trade", "BackstopLiquidation", "TradingFeesSystem", "LiquidationFee", "InsurancePayout", "LiquidationSurplus"}[s]
+		"Trade", "BackstopLiquidation", "TradingFeesSystem", "LiquidationFee", "InsurancePayout", "LiquidationSurplus",
+		"Lend", "Redeem", "Borrow", "Repay"}[s]
 }
 
 // PositionEvent is Backpack's position update event type.
@@ -199,13 +206,19 @@ type Event struct {
 	FundingPaid   int64 // settlement units, cumulative (positive: paid)
 
 	// EvBalance: Amount moved into Account (negative: out), the balance after,
-	// and the account on the other side of the entry.
+	// and the account on the other side of the entry (the account itself for
+	// deposits, withdrawals and lending movements).
+	// EvBorrowLend: Source (Lend, Redeem, Borrow, Repay) and the Amount moved
+	// (positive); NetQuantity is the position after, claim − debt, accrued
+	// interest included. EvInterest: Amount charged to the borrowers (rounded
+	// up), Balance credited to the lenders (rounded down), Value the borrow
+	// rate (fixed.Rate, per year), all of Asset's pool.
 	Source       Source
 	Amount       int64
 	Balance      int64
 	Counterparty AccountID
 
-	// EvIndexPrice, EvMarkPrice: fixed.Price. EvFundingRate: fixed.Rate.
+	// EvIndexPrice, EvMarkPrice: fixed.Price. EvFundingRate, EvInterest: fixed.Rate.
 	// EvLiquidation: the account's MMR (fixed.Rate, saturating).
 	Value int64
 

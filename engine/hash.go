@@ -10,7 +10,7 @@ import (
 
 // StateHash returns a SHA-256 digest of the whole engine state in a fixed
 // order: clock and counters, the random generator, prices, market state,
-// every balance, every account's settings, locks and positions, and every
+// the lending pools, every balance, lending shares, every account's settings, locks and positions, and every
 // resting order in book order. Equal commands give equal hashes.
 func (e *Engine) StateHash() [32]byte {
 	h := hasher{sum: sha256.New(), buf: make([]byte, 0, 1<<12)}
@@ -27,6 +27,12 @@ func (e *Engine) StateHash() [32]byte {
 		for _, hd := range m.holders {
 			h.u(uint64(hd.account), uint64(hd.slot)) //nolint:gosec // slot ≥ 0
 		}
+	}
+	h.i(e.nextAccrual)
+	for i := range e.pools {
+		p := &e.pools[i].p
+		h.i(p.Cash, p.Lent, p.Borrowed, p.LendIndex, p.BorrowIndex, p.FeeAccrued.Hi, int64(p.FeeAccrued.Lo), //nolint:gosec // bit pattern
+			p.Residue.Hi, int64(p.Residue.Lo), e.pools[i].moved) //nolint:gosec // bit pattern
 	}
 	for id := range e.accounts {
 		e.hashAccount(&h, AccountID(id)) //nolint:gosec // id < len(accounts)
@@ -60,6 +66,8 @@ func (e *Engine) hashAccount(h *hasher, id AccountID) {
 	for asset := range e.cfg.Assets {
 		h.i(e.ledger.Balance(uint32(id), asset), a.locked[asset])
 	}
+	h.i(a.lent...)
+	h.i(a.borrowed...)
 	for _, p := range a.positions {
 		h.u(uint64(p.market), uint64(int64(p.hedge))) //nolint:gosec // sign folded, deterministic
 		h.i(p.qty, p.cost, p.realized, p.funding, p.fees, p.bids, p.asks, int64(p.holder))

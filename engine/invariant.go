@@ -16,7 +16,11 @@ import (
 //   - fee, insurance, backstop and funding accounts never go negative;
 //   - a user balance is negative only in the settlement asset, where it is a
 //     recorded liability that net equity counts;
-//   - spot locks are within balances, and every open order is on its book.
+//   - spot locks are within balances, and every open order is on its book;
+//   - lending (lend.go): each pool's exact identity (lending.Pool.Check), its
+//     cash = the net amount the ledger moved into it, so Σ balances + pool
+//     cash = external deposits − withdrawals, and Σ account shares = the
+//     pool's share totals.
 //
 // It walks all state, so it costs O(accounts + orders): tests call it after
 // every command; production can call it on demand.
@@ -28,6 +32,9 @@ func (e *Engine) CheckInvariants() error {
 		return err
 	}
 	if err := e.checkBalances(); err != nil {
+		return err
+	}
+	if err := e.checkLending(); err != nil {
 		return err
 	}
 	return e.checkOrders()

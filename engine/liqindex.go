@@ -496,6 +496,9 @@ func (e *Engine) recompute(id AccountID) {
 // isolated margins, less p's cost), and whether the account is simple:
 // nothing but the settlement asset in its balances.
 func (e *Engine) crossOtherEquity(id AccountID, p *position) (int64, bool, error) {
+	if e.accounts[id].hasLending() { // claims and debts move with time and prices
+		return 0, false, nil
+	}
 	for asset := range e.cfg.Assets {
 		if config.AssetID(asset) != e.settle && e.ledger.Balance(uint32(id), asset) != 0 { //nolint:gosec // asset < len(Assets)
 			return 0, false, nil

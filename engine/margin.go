@@ -37,6 +37,9 @@ func (e *Engine) evaluate(id AccountID, w *whatIf) (risk.Account, error) {
 	if err := e.addCollateral(&r, id, w); err != nil {
 		return r, err
 	}
+	if err := e.addBorrows(&r, id); err != nil {
+		return r, err
+	}
 	seen := false
 	for i := range a.positions {
 		p := &a.positions[i]
@@ -73,13 +76,21 @@ func (e *Engine) evaluate(id AccountID, w *whatIf) (risk.Account, error) {
 
 // addCollateral adds every balance's collateral value: the settlement asset
 // at face value (a negative balance is a liability counted in full), other
-// assets at index × haircut weight, rounded down (Floor: a credit).
+// assets at index × haircut weight, rounded down (Floor: a credit). With
+// lending, the holding of an asset is balance + claim − debt (lend.go).
 func (e *Engine) addCollateral(r *risk.Account, id AccountID, w *whatIf) error {
 	sdec := e.cfg.Assets[e.settle].Decimals
+	lends := len(e.pools) > 0 && e.accounts[id].hasLending()
 	for asset := range e.cfg.Assets {
 		bal := e.ledger.Balance(uint32(id), asset)
 		if w != nil && w.delta != 0 && int(w.asset) == asset {
 			bal -= w.delta
+		}
+		if lends {
+			var err error
+			if bal, err = e.lendingHolding(id, asset, bal); err != nil {
+				return err
+			}
 		}
 		if bal == 0 {
 			continue

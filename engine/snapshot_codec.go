@@ -24,13 +24,17 @@ import (
 //	liquidating, backstops
 //	markets  count, then each market's dynamic state and its book
 //	         (book.Book.AppendSnapshot)
+//	lending  nextAccrual, count, then each pool: cash, lent, borrowed, lend
+//	         and borrow indices, fee and residue (Int128: hi, lo), moved;
+//	         per account (in accounts above): counted lend and borrow shares
 //
 // Lengths are 4 bytes; enums 1 byte; ids at their width; amounts 8 bytes.
 
 // Encoded sizes, lower bounds for wire.Reader.Count.
 const (
 	positionSize = 2 + 1 + 7*8 + 4 + 1 + 8
-	accountSize  = 3 + 8 + 2 + 8 + 1 + 4 + 8 + 4 // without locked
+	accountSize  = 3 + 8 + 2 + 8 + 1 + 4 + 8 + 4 + 4 + 4 // without locked and shares
+	poolSize     = 5*8 + 4*8 + 8
 	freeSize     = 1 + 4
 	holdingSize  = 4 + 4
 	backstopSize = 4 + 2 + 8 + 8
@@ -40,8 +44,10 @@ const (
 func (e *Engine) snapshotSizeHint() int {
 	n := 1 << 12
 	for i := range e.accounts {
-		n += accountSize + 8*len(e.accounts[i].locked) + positionSize*len(e.accounts[i].positions)
+		a := &e.accounts[i]
+		n += accountSize + 8*(len(a.locked)+len(a.lent)+len(a.borrowed)) + positionSize*len(a.positions)
 	}
+	n += poolSize * len(e.pools)
 	n += len(e.orders)*104 + e.ledger.Accounts()*e.ledger.Assets()*8
 	for i := range e.markets {
 		m := &e.markets[i]
@@ -92,7 +98,40 @@ func (e *Engine) encodeState(w *wire.Writer) error {
 	for i := range e.markets {
 		encodeMarket(w, &e.markets[i])
 	}
+	w.I64(e.nextAccrual)
+	w.Count(len(e.pools))
+	for i := range e.pools {
+		encodePool(w, &e.pools[i])
+	}
 	return nil
+}
+
+func encodePool(w *wire.Writer, pl *pool) {
+	p := &pl.p
+	w.I64(p.Cash)
+	w.I64(p.Lent)
+	w.I64(p.Borrowed)
+	w.I64(p.LendIndex)
+	w.I64(p.BorrowIndex)
+	w.I64(p.FeeAccrued.Hi)
+	w.U64(p.FeeAccrued.Lo)
+	w.I64(p.Residue.Hi)
+	w.U64(p.Residue.Lo)
+	w.I64(pl.moved)
+}
+
+func decodePool(r *wire.Reader, pl *pool) {
+	p := &pl.p
+	p.Cash = r.I64()
+	p.Lent = r.I64()
+	p.Borrowed = r.I64()
+	p.LendIndex = r.I64()
+	p.BorrowIndex = r.I64()
+	p.FeeAccrued.Hi = r.I64()
+	p.FeeAccrued.Lo = r.U64()
+	p.Residue.Hi = r.I64()
+	p.Residue.Lo = r.U64()
+	pl.moved = r.I64()
 }
 
 func (e *Engine) decodeState(r *wire.Reader) {
@@ -144,6 +183,18 @@ func (e *Engine) decodeState(r *wire.Reader) {
 	for i := range e.markets {
 		decodeMarket(r, &e.markets[i])
 	}
+	e.nextAccrual = r.I64()
+	if n := r.Count(poolSize); r.Err() == nil && n != len(e.pools) {
+		r.Failf("%d lending pools, the configuration has %d", n, len(e.pools))
+	}
+	for i := range e.pools {
+		decodePool(r, &e.pools[i])
+	}
+	for i := range e.accounts {
+		if a := &e.accounts[i]; r.Err() == nil && (len(a.lent) != len(e.pools) || len(a.borrowed) != len(e.pools)) {
+			r.Failf("account %d: lending shares for %d/%d pools, the configuration has %d", i, len(a.lent), len(a.borrowed), len(e.pools))
+		}
+	}
 }
 
 func encodeBackstop(w *wire.Writer, b *backstopProvider) {
@@ -172,6 +223,14 @@ func encodeAccount(w *wire.Writer, a *account) {
 	w.I32(a.orderHead)
 	w.I64(int64(a.openOrders))
 	for _, v := range a.locked {
+		w.I64(v)
+	}
+	w.Count(len(a.lent))
+	for _, v := range a.lent {
+		w.I64(v)
+	}
+	w.Count(len(a.borrowed))
+	for _, v := range a.borrowed {
 		w.I64(v)
 	}
 	w.Count(len(a.positions))
@@ -213,6 +272,8 @@ func decodeAccount(r *wire.Reader, a *account, locked []int64) {
 		locked[i] = r.I64()
 	}
 	a.locked = locked
+	a.lent = readShares(r)
+	a.borrowed = readShares(r)
 	if n := r.Count(positionSize); n > 0 {
 		a.positions = make([]position, n)
 	}
@@ -231,6 +292,20 @@ func decodeAccount(r *wire.Reader, a *account, locked []int64) {
 		p.isolated = r.Bool()
 		p.margin = r.I64()
 	}
+}
+
+// readShares reads a counted list of lending shares (nil when empty, as
+// openAccount makes it without pools).
+func readShares(r *wire.Reader) []int64 {
+	n := r.Count(8)
+	if n == 0 {
+		return nil
+	}
+	s := make([]int64, n)
+	for i := range s {
+		s[i] = r.I64()
+	}
+	return s
 }
 
 // encodeOrder writes a slab entry. A free entry (not live) must be exactly

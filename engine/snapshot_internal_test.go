@@ -37,14 +37,19 @@ func snapshotGuard() []snapshotFields {
 	return []snapshotFields{
 		{"Engine", eng,
 			[]string{"seq", "now", "rng", "ledger", "index", "markets", "accounts", "firstUser", "orders", "freeOrder",
-				"nextOrderID", "nextTradeID", "liquidating", "backstops", "nextLiqTick", "nextSweep"},
+				"nextOrderID", "nextTradeID", "liquidating", "backstops", "nextLiqTick", "nextSweep", "pools", "nextAccrual"},
 			// cfg, settle: Restore's configuration. liq: derived, rebuilt by
 			// rebuildDerived. The rest: reused buffers, empty (firing false)
 			// between commands.
 			[]string{"cfg", "settle", "liq", "scan", "isoScan", "ticking", "payments", "firing", "events", "fills"}},
 		{"account", acct,
 			[]string{"system", "positionMode", "marginMode", "leverage", "liquidating", "stage", "cooldown", "frozen",
-				"positions", "locked", "orderHead", "openOrders"}, nil},
+				"positions", "locked", "lent", "borrowed", "orderHead", "openOrders"}, nil},
+		{"pool", field(eng, "pools").Elem(), []string{"p", "moved"},
+			// From the configuration, as New makes them.
+			[]string{"asset", "par"}},
+		{"lending.Pool", field(field(eng, "pools").Elem(), "p"),
+			[]string{"Cash", "Lent", "Borrowed", "LendIndex", "BorrowIndex", "FeeAccrued", "Residue"}, nil},
 		{"position", field(acct, "positions").Elem(),
 			[]string{"market", "hedge", "qty", "cost", "realized", "funding", "fees", "bids", "asks", "holder", "isolated", "margin"}, nil},
 		{"market", mkt,
@@ -180,6 +185,17 @@ func TestSnapshotRoundTripsEveryField(t *testing.T) {
 		decodeBackstop(r, &gotB)
 		if err := r.Done(); err != nil || gotB != b {
 			t.Fatalf("backstop round trip (%v): %+v, %+v", err, b, gotB)
+		}
+
+		var pl pool
+		fillRandom(rng, reflect.ValueOf(&pl).Elem(), "asset", "par")
+		w = &wire.Writer{}
+		encodePool(w, &pl)
+		var gotP pool
+		r = wire.NewReader(w.Bytes())
+		decodePool(r, &gotP)
+		if err := r.Done(); err != nil || gotP != pl {
+			t.Fatalf("pool round trip (%v): %+v, %+v", err, pl, gotP)
 		}
 
 		for i := range e.markets {
