@@ -53,8 +53,13 @@ func (e *Engine) registerBackstop(c *Command) *Error {
 // the remaining equity goes to the backstop fund; a deficit is paid by the
 // insurance fund if it can pay all of it. What the providers cannot take, or
 // everything when the fund cannot cover the deficit, goes to ADL (stage 3)
-// at the bankruptcy price.
+// at the bankruptcy price. An account with no cross position (a borrower
+// whose debt is left, borrowliq.go) has nothing for the providers: the stage
+// does nothing, and its equity is not shared.
 func (e *Engine) backstopStage(id AccountID) {
+	if !e.accounts[id].hasCrossPosition() {
+		return
+	}
 	e.setStage(id, StageBackstop)
 	r := e.marginOf(id, nil)
 	if r.NetEquity < e.backstopSlack(id) && !e.insuranceCovers(-(r.NetEquity - e.backstopSlack(id))) {

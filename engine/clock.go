@@ -97,6 +97,7 @@ func (e *Engine) runTimers(t int64) {
 	}
 	if e.nextAccrual == t {
 		e.accrueInterest()
+		e.scanBorrowers(0, true) // debts grew
 		e.nextAccrual += msPerHour
 	}
 	if e.nextLiqTick == t {

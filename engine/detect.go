@@ -59,7 +59,10 @@ var detectCheck func(e *Engine, m *market)
 func (e *Engine) scanMarket(m *market) { e.detect(m) }
 
 // sweep checks every account: the full pass behind the scans.
-func (e *Engine) sweep() { e.detect(nil) }
+func (e *Engine) sweep() {
+	e.detect(nil)
+	e.scanBorrowers(0, true) // every borrower (borrowliq.go)
+}
 
 // detect runs a detection over m, or over every market for nil.
 func (e *Engine) detect(m *market) {

@@ -145,7 +145,11 @@ func (e *Engine) settleSpot(m *market, taker, maker *order, lots, q int64) (take
 	e.unlockFilled(m, maker, lots)
 	_ = e.transfer(buyer.account, seller.account, m.cfg.Quote, q, SourceTrade, m.id)
 	_ = e.transfer(seller.account, buyer.account, m.cfg.Base, base, SourceTrade, m.id)
-	_ = e.transfer(buyer.account, AccountFees, m.cfg.Base, bFee, SourceTradingFees, m.id)
+	if buyer.origin == OriginCollateralConversion {
+		bFee = e.conversionFee(buyer.account, m, q) // a buy-back (borrowliq.go): the liquidation fee, in quote
+	} else {
+		_ = e.transfer(buyer.account, AccountFees, m.cfg.Base, bFee, SourceTradingFees, m.id)
+	}
 	if seller.origin == OriginCollateralConversion {
 		sFee = e.conversionFee(seller.account, m, q) // the liquidation fee, in place of the trading fee
 	} else {
@@ -180,7 +184,7 @@ func (e *Engine) emitFill(m *market, o *order, f *book.Fill, tradeID uint64, fee
 }
 
 func (e *Engine) feeAsset(m *market, o *order) config.AssetID {
-	if !m.perp() && o.side == Bid {
+	if !m.perp() && o.side == Bid && o.origin != OriginCollateralConversion {
 		return m.cfg.Base
 	}
 	return m.cfg.Quote

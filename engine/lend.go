@@ -251,17 +251,26 @@ func (e *Engine) repay(c *Command) *Error {
 	if amount > free {
 		return errorf(CodeInsufficientFunds, "repay of %d exceeds the free balance %d", amount, free)
 	}
+	return e.repayShares(c.Account, i, amount)
+}
+
+// repayShares pays amount (at most the debt and the free balance, checked
+// by the caller) of the account's debt in pool i from its balance.
+func (e *Engine) repayShares(id AccountID, i int, amount int64) *Error {
+	a := &e.accounts[id]
+	pl := &e.pools[i]
+	held := a.borrowed[i]
 	q := pl.p
 	burnt, perr := q.Repay(held, amount)
 	if perr != nil {
 		return lendingError("repay", perr)
 	}
-	if err := e.ledger.Withdraw(uint32(c.Account), int(c.Asset), amount); err != nil {
+	if err := e.ledger.Withdraw(uint32(id), int(pl.asset), amount); err != nil {
 		return errorf(CodeInvalidQuantity, "repay: %v", err)
 	}
 	pl.p, pl.moved, a.borrowed[i] = q, pl.moved+amount, held-burnt
-	e.emitBalance(c.Account, c.Asset, -amount, SourceRepay, c.Account, 0)
-	e.emitBorrowLend(c.Account, i, SourceRepay, amount)
+	e.emitBalance(id, pl.asset, -amount, SourceRepay, id, 0)
+	e.emitBorrowLend(id, i, SourceRepay, amount)
 	return nil
 }
 
@@ -273,6 +282,7 @@ func (e *Engine) emitBorrowLend(id AccountID, i int, src Source, amount int64) {
 	claim, debt, _ := e.lendPosition(id, i)
 	ev.NetQuantity = claim - debt
 	e.liqTouch(id)
+	e.trackBorrower(id)
 }
 
 // lendPosition returns an account's claim and debt in pool i.

@@ -161,6 +161,9 @@ type liqIndex struct {
 	version uint64      // counts changes to entries and ceilings
 	parked  []AccountID // accounts whose cross part is parked
 
+	borrowers []AccountID // accounts that owe anything, ascending (borrowliq.go)
+	found     []AccountID // scratch: borrowers a scan found liquidatable
+
 	wants     []want            // scratch: an account's entries as they should be
 	hits      []int32           // scratch: entries a detection found
 	fallbacks []config.MarketID // scratch: markets a detection scans by their holders

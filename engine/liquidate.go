@@ -100,11 +100,12 @@ func (e *Engine) liquidationTick() {
 }
 
 // liquidationStep is one step of an account's liquidation under the
-// configured preset, after converting collateral to repay a settlement debt
-// (collateral.go). Under the backpack preset: healthy again → end; MF < ACMF → backstop (stage 2, then
+// configured preset, after repaying its borrows (borrowliq.go) and
+// converting collateral to repay a settlement debt (collateral.go). Under the backpack preset: healthy again → end; MF < ACMF → backstop (stage 2, then
 // ADL for what it cannot place); otherwise, with probability p (always on
 // the first step), a stage-1 book order per position until MMR < 100%.
 func (e *Engine) liquidationStep(id AccountID, first bool) {
+	e.settleBorrows(id) // borrowliq.go
 	e.convertCollateral(id)
 	switch e.cfg.Liquidation.Policy {
 	case config.PolicyClassic:
@@ -171,10 +172,28 @@ func (e *Engine) openSlot(r slotRef) int {
 }
 
 // settledOrHealthy ends the liquidation when MMR < 100%, or when the account
-// holds no cross position any more (a deficit left then is paid by the insurance
-// fund if it can). It reports whether the liquidation ended.
+// holds no cross position and owes nothing any more (a deficit left then is
+// paid by the insurance fund if it can). An account with a debt left and no
+// cross position stays (borrowliq.go). It reports whether the liquidation
+// ended.
 func (e *Engine) settledOrHealthy(id AccountID, r *risk.Account) bool {
-	if !e.accounts[id].hasCrossPosition() {
+	a := &e.accounts[id]
+	if !a.hasCrossPosition() && a.hasBorrow() {
+		// A debt is left that settleBorrows could not repay (no liquidity,
+		// or nothing left to sell): healthy again ends it; else a deficit
+		// with nothing left to sell is paid by the insurance fund if it can
+		// pay all of it, and the liquidation goes on, retrying each step.
+		if !r.Liquidatable() {
+			e.endLiquidation(id)
+			return true
+		}
+		var buf [16]collateral
+		if r.NetEquity < 0 && len(e.collateralOf(id, buf[:0])) == 0 {
+			e.coverDeficit(id, -r.NetEquity)
+		}
+		return false
+	}
+	if !a.hasCrossPosition() {
 		if r.NetEquity < 0 {
 			e.coverDeficit(id, -r.NetEquity)
 		}

@@ -31,7 +31,7 @@ func (e *Engine) classicStep(id AccountID) {
 		}
 	}
 	r := e.marginOf(id, nil)
-	if surplus := min(r.NetEquity, e.ledger.Balance(uint32(id), int(e.settle))); surplus > 0 {
+	if surplus := min(r.NetEquity, e.ledger.Balance(uint32(id), int(e.settle))); surplus > 0 && len(refs) > 0 {
 		_ = e.transfer(id, AccountInsurance, e.settle, surplus, SourceLiquidationSurplus, 0)
 	}
 	r = e.marginOf(id, nil)
@@ -94,7 +94,7 @@ func (e *Engine) partialStep(id AccountID, first bool) {
 func (e *Engine) ladderStep(id AccountID) {
 	e.netHedges(id)
 	r := e.marginOf(id, nil)
-	if !e.accounts[id].hasCrossPosition() || !e.due(&r) {
+	if a := &e.accounts[id]; !a.hasCrossPosition() && !a.hasBorrow() || !e.due(&r) {
 		e.endLadder(id)
 		return
 	}

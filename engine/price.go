@@ -36,6 +36,7 @@ func (e *Engine) setIndexPrice(c *Command) *Error {
 			}
 		}
 	}
+	e.scanBorrowers(c.Asset, false) // borrowers with no position there: borrowliq.go
 	return nil
 }
 

@@ -165,5 +165,6 @@ func (e *Engine) rebuildDerived() {
 	for id := e.firstUser; int(id) < len(e.accounts); id++ {
 		e.liq.enqueue(id, true, 0)
 	}
+	e.rebuildBorrowers()
 	e.refresh()
 }
