@@ -213,20 +213,7 @@ func TestBorrowLiquidationProperty(t *testing.T) {
 				}
 			}
 		}
-		for asset, dep := range deposits {
-			sum := int64(0)
-			for id := range e.accounts {
-				sum += e.ledger.Balance(uint32(id), int(asset)) //nolint:gosec // small
-			}
-			for i := range e.pools {
-				if e.pools[i].asset == asset {
-					sum += e.pools[i].p.Cash
-				}
-			}
-			if sum != dep {
-				rt.Fatalf("%s: balances + pool cash %d ≠ deposits %d", cfg.Assets[asset].Symbol, sum, dep)
-			}
-		}
+		checkHeld(rt, e, deposits)
 		if liquidations > 0 {
 			liquidated++
 		}
