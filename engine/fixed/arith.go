@@ -40,6 +40,18 @@ func Add(a, b int64) (int64, error) {
 	return c, nil
 }
 
+// SatAdd returns a+b, saturated at the int64 limits instead of overflowing:
+// for display sums (totals, volumes), never for a balance.
+func SatAdd(a, b int64) int64 {
+	if c, err := Add(a, b); err == nil {
+		return c
+	}
+	if b > 0 {
+		return math.MaxInt64
+	}
+	return math.MinInt64
+}
+
 // Sub returns a-b, or ErrOverflow.
 func Sub(a, b int64) (int64, error) {
 	c := a - b

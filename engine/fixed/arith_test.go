@@ -174,3 +174,19 @@ func TestMinMaxClamp(t *testing.T) {
 		t.Error("Rounding.String")
 	}
 }
+
+// SatAdd adds exactly inside int64 and clamps at the bound it would pass.
+func TestSatAdd(t *testing.T) {
+	for _, c := range []struct{ a, b, want int64 }{
+		{1, 2, 3},
+		{-5, 3, -2},
+		{math.MaxInt64, 1, math.MaxInt64},
+		{math.MaxInt64 - 1, 1, math.MaxInt64},
+		{math.MinInt64, -1, math.MinInt64},
+		{math.MinInt64, math.MaxInt64, -1},
+	} {
+		if got := SatAdd(c.a, c.b); got != c.want {
+			t.Errorf("SatAdd(%d, %d) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}

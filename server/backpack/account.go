@@ -150,9 +150,9 @@ func (c *Catalog) Collateral(r risk.Account, items []engine.CollateralView, posi
 	out := Collateral{Collateral: make([]CollateralItem, 0, len(items))}
 	for _, v := range items {
 		if v.Notional >= 0 {
-			assets = satAdd(assets, v.Notional)
+			assets = fixed.SatAdd(assets, v.Notional)
 		} else {
-			liabilities = satAdd(liabilities, -v.Notional)
+			liabilities = fixed.SatAdd(liabilities, -v.Notional)
 		}
 		out.Collateral = append(out.Collateral, CollateralItem{
 			Symbol: c.AssetSymbol(v.Asset), AssetMarkPrice: FixedPrice(v.Index),
@@ -163,7 +163,7 @@ func (c *Catalog) Collateral(r risk.Account, items []engine.CollateralView, posi
 		})
 	}
 	for i := range positions {
-		pnl = satAdd(pnl, positions[i].UnrealizedAt)
+		pnl = fixed.SatAdd(pnl, positions[i].UnrealizedAt)
 	}
 	out.AssetsValue, out.BorrowLiability, out.LiabilitiesValue = c.Settle(assets), c.Settle(liabilities), c.Settle(liabilities)
 	out.Imf, out.Mmf = Rate(r.IMF()), Rate(r.MMF())
@@ -176,16 +176,6 @@ func (c *Catalog) Collateral(r risk.Account, items []engine.CollateralView, posi
 	out.NetExposureFutures = c.Settle(r.Exposure)
 	out.PnlUnrealized = c.Settle(pnl)
 	return out
-}
-
-func satAdd(a, b int64) int64 {
-	if s, err := fixed.Add(a, b); err == nil {
-		return s
-	}
-	if b > 0 {
-		return 1<<63 - 1
-	}
-	return -1 << 63
 }
 
 // Account is GET /api/v1/account. Fees are in basis points, as Backpack

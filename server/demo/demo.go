@@ -77,7 +77,6 @@ type Demo struct {
 	byID    map[engine.AccountID]int // account → index in members
 	feed    *feed
 	rng     *rand.Rand // the bots' choices
-	step    int
 
 	maker, backstop int                        // indexes in members
 	makerBase       map[config.AssetID]float64 // the maker's target holding of each spot base asset
@@ -235,19 +234,23 @@ func (d *Demo) stepOnce(ctx context.Context) error {
 	if err := d.trade(ctx, s); err != nil {
 		return err
 	}
-	if d.step%unwindEvery == unwindEvery-1 {
+	step := d.stepNo()
+	if step%unwindEvery == unwindEvery-1 {
 		if err := d.unwindBackstop(ctx, s); err != nil {
 			return err
 		}
 	}
-	if d.step%refillEvery == refillEvery-1 {
+	if step%refillEvery == refillEvery-1 {
 		if err := d.refill(ctx, s); err != nil {
 			return err
 		}
 	}
-	d.step++
 	return nil
 }
+
+// stepNo is the number of the step under way: the steps completed (run
+// counts them once stepOnce returns).
+func (d *Demo) stepNo() int { return int(d.steps.Load()) }
 
 // submit sends one command. A refusal by the engine is counted, logged at
 // debug level and returned as nil; any other error (the sequencer stopped,

@@ -132,7 +132,7 @@ func TestLotsAndTicks(t *testing.T) {
 	if got := m.lots(2.9, 3000); got != 0 { // below the minimum quantity
 		t.Fatalf("lots %d", got)
 	}
-	if b, a := m.ticksBelow(3000.005), m.ticksAbove(3000.005); b != 300000 || a != 300001 {
+	if b, a := m.ticksBelow(3000.005), m.ticksAbove(3000.005); b != 300000 || a != 300001 { // default.yaml: tickSize 0.01
 		t.Fatalf("ticks %d %d", b, a)
 	}
 	if p := m.price(300001); math.Abs(p-3000.01) > 1e-9 {

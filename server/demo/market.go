@@ -47,11 +47,6 @@ func (m *mkt) lots(notional, price float64) int64 {
 	return n
 }
 
-// notional returns the value of lots at price, in quote units.
-func (m *mkt) notional(lots int64, price float64) float64 {
-	return math.Abs(float64(lots)) * m.lotBase * price
-}
-
 // ticksBelow and ticksAbove round a price to the tick, down and up (at
 // least one tick).
 func (m *mkt) ticksBelow(p float64) int64 { return max(1, int64(math.Floor(p/m.tick))) }

@@ -161,9 +161,7 @@ func (d *Demo) settings(ctx context.Context) error {
 }
 
 // units converts settlement-asset units to its smallest units.
-func (d *Demo) units(x float64) int64 {
-	return int64(math.Round(x * math.Pow10(d.cfg.Assets[d.settle].Decimals)))
-}
+func (d *Demo) units(x float64) int64 { return d.baseUnits(d.settle, x) }
 
 // baseUnits converts an amount of an asset to its smallest units.
 func (d *Demo) baseUnits(a config.AssetID, x float64) int64 {

@@ -89,7 +89,7 @@ func (d *Demo) hedger(ctx context.Context, m *member, st *acctState, s *snapshot
 			return err
 		}
 		return d.open(ctx, m, mk, engine.Ask, engine.Short, mk.notionalFor(eq, use/2, 0), idx)
-	case d.step < m.holdUntil:
+	case d.stepNo() < m.holdUntil:
 		return nil
 	case long == 0:
 		return d.open(ctx, m, mk, engine.Bid, engine.Long, mk.notionalFor(st.equity, d.use(m)/2, 0), idx)
@@ -104,7 +104,7 @@ func (d *Demo) hedger(ctx context.Context, m *member, st *acctState, s *snapshot
 
 // swing holds up to two positions on random perpetuals at modest leverage.
 func (d *Demo) swing(ctx context.Context, m *member, st *acctState, s *snapshot) error {
-	if len(st.positions) > 0 && d.step >= m.holdUntil {
+	if len(st.positions) > 0 && d.stepNo() >= m.holdUntil {
 		p := st.positions[d.rng.IntN(len(st.positions))]
 		return d.maybeClose(ctx, m, &d.markets[p.Market], p.NetQuantity, p.Hedge, p.Isolated)
 	}
@@ -171,7 +171,7 @@ func (d *Demo) open(ctx context.Context, m *member, mk *mkt, side engine.Side, p
 			return err
 		}
 		if refused == nil {
-			m.holdUntil = d.step + holdMin + d.rng.IntN(holdSpread)
+			m.holdUntil = d.stepNo() + holdMin + d.rng.IntN(holdSpread)
 			return nil
 		}
 		if refused.Code != engine.CodeInsufficientMargin {
@@ -185,14 +185,14 @@ func (d *Demo) open(ctx context.Context, m *member, mk *mkt, side engine.Side, p
 // maybeClose closes a position with a reduce-only market order once its
 // holding time is up, with even odds; otherwise it holds on a while.
 func (d *Demo) maybeClose(ctx context.Context, m *member, mk *mkt, q int64, hedge int8, iso bool) error {
-	if d.step < m.holdUntil {
+	if d.stepNo() < m.holdUntil {
 		return nil
 	}
 	if d.rng.IntN(2) == 0 {
-		m.holdUntil = d.step + extendMin + d.rng.IntN(extendSpread)
+		m.holdUntil = d.stepNo() + extendMin + d.rng.IntN(extendSpread)
 		return nil
 	}
-	m.holdUntil = d.step + extendMin + d.rng.IntN(extendSpread)
+	m.holdUntil = d.stepNo() + extendMin + d.rng.IntN(extendSpread)
 	return d.reduce(ctx, m.id, mk, q, abs(q), hedge, iso)
 }
 

@@ -78,8 +78,6 @@ func (e *env) restart() {
 	e.open()
 }
 
-func (e *env) submit(c engine.Command) []engine.Event { e.t.Helper(); return e.Submit(c) }
-
 func (e *env) advance(ms int64) []engine.Event { e.t.Helper(); return e.Advance(ms) }
 
 // user creates an account with the key of seed (servertest.Key) and, unless
@@ -90,7 +88,6 @@ func (e *env) user(seed byte, usdc string) *user {
 	return &user{id: e.Account(key, usdc), priv: key}
 }
 
-func (e *env) market(sym string) config.MarketID      { e.t.Helper(); return e.Market(sym) }
 func (e *env) index(sym, price string) []engine.Event { e.t.Helper(); return e.Index(sym, price) }
 
 // order places a GTC limit order, or a market order when price is "".

@@ -1,7 +1,6 @@
 package history
 
 import (
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -113,18 +112,6 @@ func (h *Handler) markets(q url.Values) (ms []config.MarketID, all bool, err *ba
 // market resolves the required symbol.
 func (h *Handler) market(q url.Values) (config.MarketID, *backpack.Error) {
 	return h.cat.Market(q.Get("symbol"))
-}
-
-// perpMarket resolves the required symbol of a perpetual market.
-func (h *Handler) perpMarket(q url.Values) (config.MarketID, *backpack.Error) {
-	m, err := h.market(q)
-	if err != nil {
-		return 0, err
-	}
-	if h.cat.Config().Markets[m].Kind != config.Perp {
-		return 0, backpack.Errorf(http.StatusBadRequest, backpack.CodeInvalidMarket, "%s is not a perpetual market", q.Get("symbol"))
-	}
-	return m, nil
 }
 
 // fillTypes are Backpack's fillType filter values and the fill types each

@@ -87,7 +87,6 @@ func (e *env) advance(ms int64) []engine.Event { e.t.Helper(); return e.Advance(
 func (e *env) account() engine.AccountID { e.t.Helper(); return e.Account(servertest.NewKey(e.t), "") }
 
 // The setup commands, as servertest.Setup has them.
-func (e *env) submit(c engine.Command) []engine.Event      { e.t.Helper(); return e.Submit(c) }
 func (e *env) asset(sym string) config.AssetID             { e.t.Helper(); return e.Asset(sym) }
 func (e *env) market(sym string) config.MarketID           { e.t.Helper(); return e.Market(sym) }
 func (e *env) deposit(a engine.AccountID, sym, qty string) { e.t.Helper(); e.Deposit(a, sym, qty) }

@@ -52,8 +52,6 @@ type marketBook struct {
 	lastU     uint64
 	changed   uint64
 	changedAt int64
-	// best bid and ask the last bookTicker showed.
-	top [2]levelKey
 }
 
 func newBook(markets int, seq uint64) *book {
@@ -217,22 +215,6 @@ func (b *book) best(m config.MarketID, side engine.Side) (levelKey, int64, bool)
 		return levelKey{side: side}, 0, false
 	}
 	return levelKey{side, p}, lv[p], true
-}
-
-// depth returns up to n levels of a side, best first (as engine.Depth).
-func (b *book) depth(m config.MarketID, side engine.Side, n int) [][2]int64 {
-	lv := b.markets[m].levels[si(side)]
-	out := make([][2]int64, 0, len(lv))
-	for p, q := range lv {
-		out = append(out, [2]int64{p, q})
-	}
-	slices.SortFunc(out, func(a, b [2]int64) int {
-		if side == engine.Bid {
-			return int(sign(b[0] - a[0]))
-		}
-		return int(sign(a[0] - b[0]))
-	})
-	return out[:min(n, len(out))]
 }
 
 // si indexes per-side arrays: 0 for bids, 1 for asks.

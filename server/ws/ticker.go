@@ -1,5 +1,7 @@
 package ws
 
+import "github.com/waterfallrisk/waterfall/engine/fixed"
+
 // rolling keeps a market's 24-hour trade statistics for the ticker stream,
 // in one-minute buckets of engine time. Only user trades count (DESIGN.md
 // §5: liquidation, backstop and ADL fills never set the last price, the
@@ -36,7 +38,7 @@ func (r *rolling) add(ms, price, lots, quote int64) {
 		*b = bucket{minute: minute, open: price, high: price, low: price}
 	}
 	b.high, b.low, b.close = max(b.high, price), min(b.low, price), price
-	b.lots, b.quote, b.trades = satAdd(b.lots, lots), satAdd(b.quote, quote), b.trades+1
+	b.lots, b.quote, b.trades = fixed.SatAdd(b.lots, lots), fixed.SatAdd(b.quote, quote), b.trades+1
 	r.last = price
 }
 
@@ -56,7 +58,7 @@ func (r *rolling) stats(now int64) stats {
 			s.high, s.low = b.high, b.low
 		}
 		s.high, s.low = max(s.high, b.high), min(s.low, b.low)
-		s.lots, s.quote, s.trades = satAdd(s.lots, b.lots), satAdd(s.quote, b.quote), s.trades+b.trades
+		s.lots, s.quote, s.trades = fixed.SatAdd(s.lots, b.lots), fixed.SatAdd(s.quote, b.quote), s.trades+b.trades
 		if first == 0 || b.minute < first {
 			first, s.open = b.minute, b.open
 		}
@@ -68,16 +70,4 @@ func (r *rolling) stats(now int64) stats {
 		return stats{open: r.last, high: r.last, low: r.last, close: r.last}
 	}
 	return s
-}
-
-// satAdd adds, saturating at the int64 bounds (volumes are display values).
-func satAdd(a, b int64) int64 {
-	c := a + b
-	switch {
-	case a > 0 && b > 0 && c < 0:
-		return 1<<63 - 1
-	case a < 0 && b < 0 && c >= 0:
-		return -1 << 63
-	}
-	return c
 }
