@@ -145,6 +145,7 @@ func (e *Engine) fireTrigger(ref int32) {
 		return
 	}
 	live.quantity = in.qty
+	live.reduceOnly = in.closing // a hedge close is capped like reduce-only
 	e.launch(ref, &in, o.origin)
 }
 

@@ -73,3 +73,29 @@ func TestCancelTrigger(t *testing.T) {
 		t.Fatal("trigger not cancelled")
 	}
 }
+
+// A fired trigger that closes a hedge-mode position rests as a closing order:
+// when the position it closes is gone, the order goes too, and it can never
+// open the other side (found by TestPropertyRandomCommands).
+func TestFiredHedgeCloseIsCapped(t *testing.T) {
+	e, ids := newTestEngine(t, 2)
+	trader, mm := ids[0], ids[1]
+	perp, _ := e.Config().MarketBySymbol("BTC_USDC_PERP")
+	btc, _ := e.Config().AssetBySymbol("BTC")
+	apply(t, e, Command{Kind: CmdSetPositionMode, Account: trader, PositionMode: Hedge})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: mm, Market: perp, Side: Bid, Type: Limit, Price: 1_000_000, Quantity: 100})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: trader, Market: perp, Side: Ask, Type: Market, Quantity: 100, PositionSide: Short})
+	// Buy back the short at 98,000 once the mark reaches 101,000: it rests.
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: trader, Market: perp, Side: Bid, Type: Limit, Price: 980_000,
+		Quantity: 100, PositionSide: Short, TriggerPrice: 1_010_000, TriggerBy: TriggerByMark})
+	apply(t, e, Command{Kind: CmdSetIndexPrice, Asset: btc, Amount: 101_000 * fixed.PriceScale})
+	if e.OpenOrders(trader) != 1 {
+		t.Fatalf("fired trigger not resting: %d open orders", e.OpenOrders(trader))
+	}
+	// The short is closed by another order; the resting close must go.
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: mm, Market: perp, Side: Ask, Type: Limit, Price: 1_010_000, Quantity: 100})
+	apply(t, e, Command{Kind: CmdPlaceOrder, Account: trader, Market: perp, Side: Bid, Type: Market, Quantity: 100, PositionSide: Short})
+	if n := e.OpenOrders(trader); n != 0 {
+		t.Fatalf("closing order outlived its position: %d open orders", n)
+	}
+}
