@@ -12,6 +12,7 @@ type account struct {
 	positionMode PositionMode
 	marginMode   MarginMode
 	leverage     int64 // user leverage limit (whole number), 0 = platform maximum
+	lendFlags    LendingFlags
 	liquidating  bool
 	stage        LiquidationStage
 	cooldown     int64      // partial preset: engine time before which no step runs
@@ -30,6 +31,7 @@ func (e *Engine) openAccount(system bool) AccountID {
 		system:    system,
 		locked:    make([]int64, len(e.cfg.Assets)),
 		orderHead: -1,
+		lendFlags: DefaultLendingFlags,
 	}
 	if n := len(e.cfg.Lending); n > 0 {
 		a.lent, a.borrowed = make([]int64, n), make([]int64, n)

@@ -30,6 +30,9 @@ const (
 	CmdRedeem // Account, Asset, Amount (0: the whole claim)
 	CmdBorrow // Account, Asset, Amount: from the pool into the balance
 	CmdRepay  // Account, Asset, Amount (0 or more than the debt: all of it)
+	// CmdSetLendingFlags: Account, Amount = the account's LendingFlags, all
+	// three at once.
+	CmdSetLendingFlags
 
 	// CmdKinds is one past the last command kind: kinds ≥ CmdKinds are
 	// unknown and refused.
@@ -40,7 +43,7 @@ var commandNames = [...]string{
 	"none", "create-account", "deposit", "withdraw", "place-order", "move-order",
 	"cancel-order", "cancel-all", "set-index-price", "advance-time",
 	"set-position-mode", "set-margin-mode", "set-leverage-limit", "register-backstop", "close-market", "adjust-margin",
-	"lend", "redeem", "borrow", "repay",
+	"lend", "redeem", "borrow", "repay", "set-lending-flags",
 }
 
 func (k CommandKind) String() string {

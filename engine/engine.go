@@ -163,6 +163,8 @@ func (e *Engine) apply(c *Command) *Error {
 		return e.borrow(c)
 	case CmdRepay:
 		return e.repay(c)
+	case CmdSetLendingFlags:
+		return e.setLendingFlags(c)
 	}
 	return errorf(CodeInvalidClientRequest, "unknown command kind %d", c.Kind)
 }

@@ -61,7 +61,7 @@ func (e *Engine) StateHash() [32]byte {
 func (e *Engine) hashAccount(h *hasher, id AccountID) {
 	a := &e.accounts[id]
 	h.u(uint64(id), uint64(a.positionMode), uint64(a.marginMode), uint64(len(a.positions)), uint64(a.openOrders)) //nolint:gosec // counts ≥ 0
-	h.i(a.leverage, a.cooldown, int64(a.stage))
+	h.i(a.leverage, a.cooldown, int64(a.stage), int64(a.lendFlags))
 	h.b(a.system, a.liquidating, a.frozen)
 	for asset := range e.cfg.Assets {
 		h.i(e.ledger.Balance(uint32(id), asset), a.locked[asset])

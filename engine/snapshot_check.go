@@ -58,7 +58,7 @@ func (e *Engine) checkAccounts() error {
 		switch {
 		case a.system != (id < e.firstUser):
 			return fmt.Errorf("account %d: system flag %v", id, a.system)
-		case a.positionMode > Hedge || a.marginMode > Isolated || a.stage > StageADL:
+		case a.positionMode > Hedge || a.marginMode > Isolated || a.stage > StageADL || a.lendFlags > allLendingFlags:
 			return fmt.Errorf("account %d: mode %d/%d or stage %d out of range", id, a.positionMode, a.marginMode, a.stage)
 		case a.orderHead < -1 || int(a.orderHead) >= len(e.orders):
 			return fmt.Errorf("account %d: first order %d outside the slab", id, a.orderHead)

@@ -44,7 +44,7 @@ func snapshotGuard() []snapshotFields {
 			[]string{"cfg", "settle", "liq", "scan", "isoScan", "ticking", "payments", "firing", "events", "fills"}},
 		{"account", acct,
 			[]string{"system", "positionMode", "marginMode", "leverage", "liquidating", "stage", "cooldown", "frozen",
-				"positions", "locked", "lent", "borrowed", "orderHead", "openOrders"}, nil},
+				"positions", "locked", "lent", "borrowed", "orderHead", "openOrders", "lendFlags"}, nil},
 		{"pool", field(eng, "pools").Elem(), []string{"p", "moved"},
 			// From the configuration, as New makes them.
 			[]string{"asset", "par"}},

@@ -246,6 +246,7 @@ type AccountView struct {
 	Stage         LiquidationStage
 	Frozen        bool // ladder preset: a reduction step runs
 	OpenOrders    int
+	LendingFlags  LendingFlags
 }
 
 // AccountInfo returns a user account's settings; ok is false for an id that
@@ -258,6 +259,7 @@ func (e *Engine) AccountInfo(id AccountID) (AccountView, bool) {
 	return AccountView{
 		PositionMode: a.positionMode, MarginMode: a.marginMode, LeverageLimit: a.leverage,
 		Liquidating: a.liquidating, Stage: a.stage, Frozen: a.frozen, OpenOrders: a.openOrders,
+		LendingFlags: a.lendFlags,
 	}, true
 }
 

@@ -15,7 +15,9 @@
 //     slopes, borrow and lend rate) is per year, simple (an APR): an hourly
 //     step applies rate / HoursPerYear (8760).
 //   - Indices are int64 fixed point with IndexScale = 1e12 (12 decimals); both
-//     start at IndexScale (1.0) and never decrease. An int64 index holds
+//     start at IndexScale (1.0). The borrow index never decreases; the lend
+//     index decreases only when a defaulted debt is written off
+//     (Pool.WriteOff), and stays positive. An int64 index holds
 //     9.2e6 × growth before fixed.ErrOverflow (16 years at 100% a year).
 //   - Shares ("principal-normalized" balances) are int64 counts of smallest
 //     units at index 1.0: an account holding s borrow shares owes
@@ -36,7 +38,8 @@
 // rounding) and Residue (the rounding of every conversion between amounts and
 // shares). Every operation keeps the identity (Pool.Check verifies it), and
 // every rounding is in the house's favour, so FeeAccrued and Residue never
-// decrease except through Pool.Collect:
+// decrease except through Pool.Collect, and through a write-off that wipes the
+// lenders' claims out (Pool.WriteOff):
 //
 //   - debts round up (Debt: Ceil), claims round down (Claim: Floor);
 //   - lending mints shares rounded down, redeeming burns shares rounded up;

@@ -19,7 +19,8 @@ type Pool struct {
 	// shares; their sums equal these.
 	Lent, Borrowed int64
 	// LendIndex and BorrowIndex (IndexScale = 1.0) turn shares into amounts;
-	// they start at IndexScale and never decrease.
+	// they start at IndexScale. BorrowIndex never decreases; LendIndex
+	// decreases only in WriteOff, and stays positive.
 	LendIndex, BorrowIndex int64
 	// FeeAccrued is the interest borrowers paid that was not credited to
 	// lenders (the fee and the rounding of each hourly step), in sub-units
@@ -181,6 +182,11 @@ func (p *Pool) redeem(par *Params, held, amount int64) (int64, error) {
 	burnt, err := RedeemShares(amount, p.LendIndex) // ≤ held: amount ≤ held·LendIndex/IndexScale
 	if err != nil {
 		return 0, err
+	}
+	if amount == claim {
+		// The whole claim burns every share, also below index 1.0 (after a
+		// write-off), where a unit is worth more than a share.
+		burnt = held
 	}
 	q := *p
 	q.Cash -= amount
@@ -403,7 +409,8 @@ func (p *Pool) commit(q Pool) error {
 	return nil
 }
 
-// Check verifies the pool's invariants: both indices at least IndexScale;
+// Check verifies the pool's invariants: BorrowIndex at least IndexScale,
+// LendIndex at least 1;
 // Cash, Lent and Borrowed not negative; FeeAccrued and Residue not negative;
 // and the conservation identity, exactly in sub-units:
 //
@@ -412,7 +419,7 @@ func (p *Pool) commit(q Pool) error {
 // It returns an error wrapping ErrBroken naming the first broken rule.
 func (p *Pool) Check() error {
 	switch {
-	case p.LendIndex < IndexScale || p.BorrowIndex < IndexScale:
+	case p.LendIndex < 1 || p.BorrowIndex < IndexScale:
 		return fmt.Errorf("%w: indices lend %d, borrow %d below %d", ErrBroken, p.LendIndex, p.BorrowIndex, int64(IndexScale))
 	case p.Cash < 0 || p.Lent < 0 || p.Borrowed < 0:
 		return fmt.Errorf("%w: cash %d, lent %d, borrowed %d", ErrBroken, p.Cash, p.Lent, p.Borrowed)
