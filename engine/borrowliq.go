@@ -107,15 +107,10 @@ type debtRef struct {
 	value int64 // the debt's value at the index (settlement units)
 }
 
-// settleBorrows repays a liquidating account's debts as far as it can,
-// largest debt value first (ties: pool order).
-func (e *Engine) settleBorrows(id AccountID) {
+// debtsOf lists the account's debts by value at the index, largest first
+// (ties: pool order); a debt whose value overflows counts as the largest.
+func (e *Engine) debtsOf(id AccountID, buf []debtRef) []debtRef {
 	a := &e.accounts[id]
-	if !a.hasBorrow() {
-		return
-	}
-	var buf [8]debtRef
-	list := buf[:0]
 	for i := range e.pools {
 		if a.borrowed[i] == 0 {
 			continue
@@ -128,10 +123,21 @@ func (e *Engine) settleBorrows(id AccountID) {
 		if err != nil {
 			v = MaxAmount
 		}
-		list = append(list, debtRef{pool: i, value: v})
+		buf = append(buf, debtRef{pool: i, value: v})
 	}
-	slices.SortStableFunc(list, func(x, y debtRef) int { return cmp.Compare(y.value, x.value) })
-	for _, d := range list {
+	slices.SortStableFunc(buf, func(x, y debtRef) int { return cmp.Compare(y.value, x.value) })
+	return buf
+}
+
+// settleBorrows repays a liquidating account's debts as far as it can,
+// largest debt value first (ties: pool order).
+func (e *Engine) settleBorrows(id AccountID) {
+	a := &e.accounts[id]
+	if !a.hasBorrow() {
+		return
+	}
+	var buf [8]debtRef
+	for _, d := range e.debtsOf(id, buf[:0]) {
 		e.repayFree(id, d.pool)
 		if a.borrowed[d.pool] == 0 {
 			continue
@@ -166,7 +172,7 @@ func (e *Engine) repayFree(id AccountID, i int) {
 		return
 	}
 	if amount := min(debt, e.freeBalance(id, e.pools[i].asset)); amount > 0 {
-		_ = e.repayShares(id, i, amount)
+		_ = e.repayShares(id, i, amount, SourceLiquidationRepay)
 	}
 }
 

@@ -47,8 +47,11 @@ type Engine struct {
 	accounts  []account // indexed by AccountID
 	firstUser AccountID
 
-	pools       []pool // lending pools, one per cfg.Lending, in its order (lend.go)
-	nextAccrual int64  // engine time of the next hourly interest step, 0 = clock not started
+	pools       []pool      // lending pools, one per cfg.Lending, in its order (lend.go)
+	poolAt      []int       // per asset: the index of its pool, -1 = none (from the configuration)
+	auto        []autoEntry // reused: balances the after-command lending pass looks at (autolend.go)
+	autoRunning bool        // the pass runs: its own movements are not recorded again
+	nextAccrual int64       // engine time of the next hourly interest step, 0 = clock not started
 
 	orders    []order // slab indexed by book.Order.Ref
 	freeOrder int32   // head of the free list, -1 = none
@@ -89,6 +92,7 @@ func New(cfg *config.Config) (*Engine, error) {
 		nextTradeID: 1,
 		events:      make([]Event, 0, 256),
 		pools:       newPools(cfg),
+		poolAt:      poolIndex(cfg),
 	}
 	e.index[settle] = fixed.PriceScale
 	for range firstClearing {
@@ -115,9 +119,13 @@ func (e *Engine) Now() int64 { return e.now }
 // before calling again. On refusal it returns an *Error and nothing changed.
 func (e *Engine) Apply(c *Command) ([]Event, error) {
 	e.events = e.events[:0]
+	e.auto = e.auto[:0]
 	if err := e.apply(c); err != nil {
 		e.events = e.events[:0]
 		return nil, err
+	}
+	if len(e.auto) > 0 {
+		e.autoLending()
 	}
 	e.seq++
 	return e.events, nil

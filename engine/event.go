@@ -112,19 +112,28 @@ const (
 	SourceTrade // a spot trade's asset exchange
 	SourceBackstopLiquidation
 	SourceTradingFeesSystem
-	SourceLiquidationFee     // the 1% liquidation fee, to the insurance fund
-	SourceInsurancePayout    // the insurance fund covering a bankrupt account's deficit
-	SourceLiquidationSurplus // classic preset: a liquidated account's remaining equity, to the insurance fund
-	SourceLend               // balance into a lending pool
-	SourceRedeem             // a lending pool back to the balance
-	SourceBorrow             // a borrow from a lending pool
-	SourceRepay              // a borrow repaid to its pool
+	SourceLiquidationFee      // the 1% liquidation fee, to the insurance fund
+	SourceInsurancePayout     // the insurance fund covering a bankrupt account's deficit
+	SourceLiquidationSurplus  // classic preset: a liquidated account's remaining equity, to the insurance fund
+	SourceLend                // balance into a lending pool
+	SourceRedeem              // a lending pool back to the balance
+	SourceBorrow              // a borrow from a lending pool
+	SourceRepay               // a borrow repaid to its pool
+	SourceAutoBorrow          // borrowed automatically: a spot order's shortfall, or a settlement's negative balance
+	SourceAutoRepay           // a fill or settlement credit repaying a borrow (autoRepayBorrows)
+	SourceAutoLend            // free balance lent automatically (autoLend)
+	SourceAutoRedeem          // a claim redeemed for an order's shortfall (autoLend)
+	SourceLiquidationRepay    // a liquidating account's debt repaid, or its claim redeemed, by the engine
+	SourceDefault             // a defaulted borrower's debt written off, and the lenders' claims with it
+	SourceDefaultCompensation // a lender paid in the settlement asset for a claim written off
+	SourceLendAdl             // 100% utilization: a lender's claim and a borrower's debt closed against each other
 )
 
 func (s Source) String() string {
 	return [...]string{"", "Deposit", "Withdrawal", "RealizePnl", "TradingFees", "FundingPayment",
 		"Trade", "BackstopLiquidation", "TradingFeesSystem", "LiquidationFee", "InsurancePayout", "LiquidationSurplus",
-		"Lend", "Redeem", "Borrow", "Repay"}[s]
+		"Lend", "Redeem", "Borrow", "Repay", "AutoBorrow", "AutoRepay", "AutoLend", "AutoRedeem",
+		"LiquidationRepay", "Default", "DefaultCompensation", "LendAdl"}[s]
 }
 
 // PositionEvent is Backpack's position update event type.

@@ -60,6 +60,18 @@ func newPools(cfg *config.Config) []pool {
 	return out
 }
 
+// poolIndex maps each asset to its pool's index (-1: none).
+func poolIndex(cfg *config.Config) []int {
+	out := make([]int, len(cfg.Assets))
+	for i := range out {
+		out[i] = -1
+	}
+	for i, lp := range cfg.Lending {
+		out[lp.Asset] = i
+	}
+	return out
+}
+
 // poolOf returns the index of asset's pool, or an error.
 func (e *Engine) poolOf(asset config.AssetID) (int, *Error) {
 	if err := e.asset(asset); err != nil {
@@ -121,9 +133,16 @@ func (e *Engine) lend(c *Command) *Error {
 	if c.Amount > free {
 		return errorf(CodeInsufficientFunds, "lend of %d exceeds the free balance %d", c.Amount, free)
 	}
+	return e.lendFrom(c.Account, i, c.Amount, SourceLend)
+}
+
+// lendFrom moves amount (at most the free balance: the caller checks) of the
+// account's balance into pool i for lend shares.
+func (e *Engine) lendFrom(id AccountID, i int, amount int64, src Source) *Error {
+	a := &e.accounts[id]
 	pl := &e.pools[i]
 	q := pl.p
-	shares, perr := q.Lend(c.Amount)
+	shares, perr := q.Lend(amount)
 	if perr != nil {
 		return lendingError("lend", perr)
 	}
@@ -131,12 +150,12 @@ func (e *Engine) lend(c *Command) *Error {
 	if ferr != nil {
 		return errorf(CodeInvalidQuantity, "lend: %v", ferr)
 	}
-	if err := e.ledger.Withdraw(uint32(c.Account), int(c.Asset), c.Amount); err != nil {
+	if err := e.ledger.Withdraw(uint32(id), int(pl.asset), amount); err != nil {
 		return errorf(CodeInvalidQuantity, "lend: %v", err)
 	}
-	pl.p, pl.moved, a.lent[i] = q, pl.moved+c.Amount, held
-	e.emitBalance(c.Account, c.Asset, -c.Amount, SourceLend, c.Account, 0)
-	e.emitBorrowLend(c.Account, i, SourceLend, c.Amount)
+	pl.p, pl.moved, a.lent[i] = q, pl.moved+amount, held
+	e.emitBalance(id, pl.asset, -amount, src, id, 0)
+	e.emitBorrowLend(id, i, src, amount)
 	return nil
 }
 
@@ -147,12 +166,10 @@ func (e *Engine) redeem(c *Command) *Error {
 	if err != nil {
 		return err
 	}
-	pl := &e.pools[i]
-	held := a.lent[i]
-	if held == 0 {
+	if a.lent[i] == 0 {
 		return errorf(CodePreconditionFailed, "account %d lends no %s", c.Account, e.cfg.Assets[c.Asset].Symbol)
 	}
-	claim, cerr := pl.p.Claim(held)
+	claim, cerr := e.pools[i].p.Claim(a.lent[i])
 	if cerr != nil {
 		return lendingError("redeem", cerr)
 	}
@@ -160,20 +177,36 @@ func (e *Engine) redeem(c *Command) *Error {
 	if amount == 0 || amount > claim {
 		amount = claim
 	}
-	if bal := e.ledger.Balance(uint32(c.Account), int(c.Asset)); bal > MaxAmount-amount {
+	return e.redeemTo(c.Account, i, amount, SourceRedeem, false)
+}
+
+// redeemTo pays amount (> 0, at most the claim) of the account's claim in
+// pool i into its balance. force: the engine's own redemption (a liquidating
+// lender), which no throttle or maximum utilization stops; cash still does.
+func (e *Engine) redeemTo(id AccountID, i int, amount int64, src Source, force bool) *Error {
+	a := &e.accounts[id]
+	pl := &e.pools[i]
+	held := a.lent[i]
+	if bal := e.ledger.Balance(uint32(id), int(pl.asset)); bal > MaxAmount-amount {
 		return errorf(CodeInvalidQuantity, "redeem of %d is out of range", amount)
 	}
 	q := pl.p
-	burnt, perr := q.Redeem(pl.par, held, amount)
+	var burnt int64
+	var perr error
+	if force {
+		burnt, perr = q.ForceRedeem(held, amount)
+	} else {
+		burnt, perr = q.Redeem(pl.par, held, amount)
+	}
 	if perr != nil {
 		return lendingError("redeem", perr)
 	}
-	if err := e.ledger.Deposit(uint32(c.Account), int(c.Asset), amount); err != nil {
+	if err := e.ledger.Deposit(uint32(id), int(pl.asset), amount); err != nil {
 		return errorf(CodeInvalidQuantity, "redeem: %v", err)
 	}
 	pl.p, pl.moved, a.lent[i] = q, pl.moved-amount, held-burnt
-	e.emitBalance(c.Account, c.Asset, amount, SourceRedeem, c.Account, 0)
-	e.emitBorrowLend(c.Account, i, SourceRedeem, amount)
+	e.emitBalance(id, pl.asset, amount, src, id, 0)
+	e.emitBorrowLend(id, i, src, amount)
 	return nil
 }
 
@@ -181,19 +214,29 @@ func (e *Engine) redeem(c *Command) *Error {
 // Refused when the pool is throttled, would pass its maximum utilization, or
 // the account's IMR would reach 100% with the debt.
 func (e *Engine) borrow(c *Command) *Error {
-	a, i, err := e.lendingUser(c, false)
+	_, i, err := e.lendingUser(c, false)
 	if err != nil {
 		return err
 	}
-	if e.index[c.Asset] == 0 {
-		return errorf(CodeInvalidPrice, "%s has no index price", e.cfg.Assets[c.Asset].Symbol)
-	}
-	if bal := e.ledger.Balance(uint32(c.Account), int(c.Asset)); bal > MaxAmount-c.Amount {
-		return errorf(CodeInvalidQuantity, "borrow of %d is out of range", c.Amount)
-	}
+	return e.borrowTo(c.Account, i, c.Amount, SourceBorrow, true)
+}
+
+// borrowTo credits amount (> 0) from pool i to the account's balance and
+// records the debt, under the pool's throttle and maximum utilization.
+// checkMargin: refused when the account's IMR would reach 100% with it (a
+// borrow the account asks for); without, a settlement's negative balance
+// becoming a debt (it already counts in full).
+func (e *Engine) borrowTo(id AccountID, i int, amount int64, src Source, checkMargin bool) *Error {
+	a := &e.accounts[id]
 	pl := &e.pools[i]
+	if e.index[pl.asset] == 0 {
+		return errorf(CodeInvalidPrice, "%s has no index price", e.cfg.Assets[pl.asset].Symbol)
+	}
+	if bal := e.ledger.Balance(uint32(id), int(pl.asset)); bal > MaxAmount-amount {
+		return errorf(CodeInvalidQuantity, "borrow of %d is out of range", amount)
+	}
 	q := pl.p
-	shares, perr := q.Borrow(pl.par, c.Amount)
+	shares, perr := q.Borrow(pl.par, amount)
 	if perr != nil {
 		return lendingError("borrow", perr)
 	}
@@ -205,18 +248,19 @@ func (e *Engine) borrow(c *Command) *Error {
 	// (whatIf subtracts delta), then put both back if it may not.
 	oldPool, oldHeld := pl.p, a.borrowed[i]
 	pl.p, a.borrowed[i] = q, held
-	r := e.marginOf(c.Account, &whatIf{asset: c.Asset, delta: -c.Amount})
-	if !r.CanIncrease() {
-		pl.p, a.borrowed[i] = oldPool, oldHeld
-		return errorf(CodeInsufficientMargin, "borrow would put the account's IMR at or above 100%%")
+	if checkMargin {
+		if r := e.marginOf(id, &whatIf{asset: pl.asset, delta: -amount}); !r.CanIncrease() {
+			pl.p, a.borrowed[i] = oldPool, oldHeld
+			return errorf(CodeInsufficientMargin, "borrow would put the account's IMR at or above 100%%")
+		}
 	}
-	if err := e.ledger.Deposit(uint32(c.Account), int(c.Asset), c.Amount); err != nil {
+	if err := e.ledger.Deposit(uint32(id), int(pl.asset), amount); err != nil {
 		pl.p, a.borrowed[i] = oldPool, oldHeld
 		return errorf(CodeInvalidQuantity, "borrow: %v", err)
 	}
-	pl.moved -= c.Amount
-	e.emitBalance(c.Account, c.Asset, c.Amount, SourceBorrow, c.Account, 0)
-	e.emitBorrowLend(c.Account, i, SourceBorrow, c.Amount)
+	pl.moved -= amount
+	e.emitBalance(id, pl.asset, amount, src, id, 0)
+	e.emitBorrowLend(id, i, src, amount)
 	return nil
 }
 
@@ -251,12 +295,12 @@ func (e *Engine) repay(c *Command) *Error {
 	if amount > free {
 		return errorf(CodeInsufficientFunds, "repay of %d exceeds the free balance %d", amount, free)
 	}
-	return e.repayShares(c.Account, i, amount)
+	return e.repayShares(c.Account, i, amount, SourceRepay)
 }
 
 // repayShares pays amount (at most the debt and the free balance, checked
 // by the caller) of the account's debt in pool i from its balance.
-func (e *Engine) repayShares(id AccountID, i int, amount int64) *Error {
+func (e *Engine) repayShares(id AccountID, i int, amount int64, src Source) *Error {
 	a := &e.accounts[id]
 	pl := &e.pools[i]
 	held := a.borrowed[i]
@@ -269,8 +313,8 @@ func (e *Engine) repayShares(id AccountID, i int, amount int64) *Error {
 		return errorf(CodeInvalidQuantity, "repay: %v", err)
 	}
 	pl.p, pl.moved, a.borrowed[i] = q, pl.moved+amount, held-burnt
-	e.emitBalance(id, pl.asset, -amount, SourceRepay, id, 0)
-	e.emitBorrowLend(id, i, SourceRepay, amount)
+	e.emitBalance(id, pl.asset, -amount, src, id, 0)
+	e.emitBorrowLend(id, i, src, amount)
 	return nil
 }
 

@@ -105,6 +105,7 @@ func (e *Engine) liquidationTick() {
 // ADL for what it cannot place); otherwise, with probability p (always on
 // the first step), a stage-1 book order per position until MMR < 100%.
 func (e *Engine) liquidationStep(id AccountID, first bool) {
+	e.redeemClaims(id)  // lendadl.go
 	e.settleBorrows(id) // borrowliq.go
 	e.convertCollateral(id)
 	switch e.cfg.Liquidation.Policy {
@@ -173,25 +174,27 @@ func (e *Engine) openSlot(r slotRef) int {
 
 // settledOrHealthy ends the liquidation when MMR < 100%, or when the account
 // holds no cross position and owes nothing any more (a deficit left then is
-// paid by the insurance fund if it can). An account with a debt left and no
-// cross position stays (borrowliq.go). It reports whether the liquidation
-// ended.
+// paid by the insurance fund if it can). An account with a debt left, no
+// cross position and nothing left to sell defaults (lenddefault.go) once it
+// is bankrupt, or at once if a borrowed asset has no spot market to buy it
+// back on; otherwise it stays (borrowliq.go), selling collateral or buying
+// back as liquidity allows. It reports whether the liquidation ended.
 func (e *Engine) settledOrHealthy(id AccountID, r *risk.Account) bool {
 	a := &e.accounts[id]
 	if !a.hasCrossPosition() && a.hasBorrow() {
-		// A debt is left that settleBorrows could not repay (no liquidity,
-		// or nothing left to sell): healthy again ends it; else a deficit
-		// with nothing left to sell is paid by the insurance fund if it can
-		// pay all of it, and the liquidation goes on, retrying each step.
 		if !r.Liquidatable() {
 			e.endLiquidation(id)
 			return true
 		}
 		var buf [16]collateral
-		if r.NetEquity < 0 && len(e.collateralOf(id, buf[:0])) == 0 {
-			e.coverDeficit(id, -r.NetEquity)
+		if len(e.collateralOf(id, buf[:0])) > 0 || (r.NetEquity > 0 && e.canBuyBack(id)) {
+			return false // settleBorrows sells or buys back at the next step
 		}
-		return false
+		e.defaultBorrows(id)
+		if a.hasBorrow() {
+			return false // a write-off the pool refused: retried each step
+		}
+		*r = e.marginOf(id, nil)
 	}
 	if !a.hasCrossPosition() {
 		if r.NetEquity < 0 {

@@ -350,7 +350,9 @@ func (e *Engine) checkSpotOrder(c *Command, in *intent) *Error {
 	if in.old != nil {
 		free += in.old.locked
 	}
-	if need > free {
+	// Beyond the free balance, the lending flags may cover the rest
+	// (autolend.go); this is the last check, so nothing refuses after it.
+	if need > free && !e.coverShortfall(c.Account, asset, need-free) {
 		return errorf(CodeInsufficientFunds, "order needs %d of %s, %d is free", need, e.cfg.Assets[asset].Symbol, free)
 	}
 	in.lock = need

@@ -41,7 +41,7 @@ func snapshotGuard() []snapshotFields {
 			// cfg, settle: Restore's configuration. liq: derived, rebuilt by
 			// rebuildDerived. The rest: reused buffers, empty (firing false)
 			// between commands.
-			[]string{"cfg", "settle", "liq", "scan", "isoScan", "ticking", "payments", "firing", "events", "fills"}},
+			[]string{"cfg", "settle", "poolAt", "liq", "scan", "isoScan", "ticking", "payments", "firing", "auto", "autoRunning", "events", "fills"}},
 		{"account", acct,
 			[]string{"system", "positionMode", "marginMode", "leverage", "liquidating", "stage", "cooldown", "frozen",
 				"positions", "locked", "lent", "borrowed", "orderHead", "openOrders", "lendFlags"}, nil},
