@@ -113,8 +113,13 @@ func (e *Engine) autoLending() {
 		bal := e.ledger.Balance(uint32(en.id), int(en.asset))
 		switch {
 		case bal < 0 && a.lendFlags.Has(AutoBorrowSettlements):
-			if amount := min(-bal, e.pools[i].p.Cash); amount > 0 {
-				_ = e.borrowTo(en.id, i, amount, SourceAutoBorrow, false)
+			if amount := min(-bal, e.pools[i].p.Cash); amount > 0 && e.borrowTo(en.id, i, amount, SourceAutoBorrow, false) == nil {
+				// The debt's maintenance may tip the account over: it is
+				// detected now, as a borrow changing is.
+				if e.liquidatable(en.id) {
+					e.startLiquidation(en.id)
+					e.liq.enqueue(en.id, true, 0)
+				}
 			}
 		case en.credit > 0 && a.borrowed[i] > 0:
 			if _, debt, err := e.lendPosition(en.id, i); err == nil {

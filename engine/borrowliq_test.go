@@ -20,8 +20,10 @@ import (
 // the insurance fund move money between accounts, never create it).
 func TestBorrowLiquidationProperty(t *testing.T) {
 	var runs, liquidated, stuck int
+	seen := map[Source]int{} // lending movements by source, to show what the runs reached
 	defer func() {
-		t.Logf("%d runs, %d with a liquidation, %d with one left (no liquidity, or a deficit the fund cannot cover) to the closing repay", runs, liquidated, stuck)
+		t.Logf("%d runs, %d with a liquidation, %d with one left (no liquidity, or a deficit the fund cannot cover) to the closing repay; borrow-lend movements %v",
+			runs, liquidated, stuck, seen)
 	}()
 	rapid.Check(t, func(rt *rapid.T) {
 		cfg := config.Default()
@@ -38,7 +40,12 @@ func TestBorrowLiquidationProperty(t *testing.T) {
 		var ids []AccountID
 		do := func(c Command) bool {
 			before, seq, sweepBefore := e.StateHash(), e.Seq(), e.nextSweep
-			_, err := e.Apply(&c)
+			evs, err := e.Apply(&c)
+			for i := range evs {
+				if evs[i].Kind == EvBorrowLend {
+					seen[evs[i].Source]++
+				}
+			}
 			if ierr := e.CheckInvariants(); ierr != nil {
 				rt.Fatalf("%v %+v: invariant: %v", c.Kind, c, ierr)
 			}
@@ -75,10 +82,16 @@ func TestBorrowLiquidationProperty(t *testing.T) {
 		do(Command{Kind: CmdAdvanceTime, Amount: 1000})
 		do(Command{Kind: CmdSetIndexPrice, Asset: btc, Amount: 50_000 * fixed.PriceScale})
 		lender, mm := newAccount(), newAccount()
-		deposit(lender, usdc, 1e13)
-		deposit(lender, btc, 1e10)
-		do(Command{Kind: CmdLend, Account: lender, Asset: usdc, Amount: 1e13})
-		do(Command{Kind: CmdLend, Account: lender, Asset: btc, Amount: 1e10})
+		// Deep pools, or shallow ones the borrowers soon lend out (a
+		// liquidating lender then meets lend-side ADL).
+		lentU, lentB := int64(1e13), int64(1e10)
+		if rapid.Bool().Draw(rt, "shallow pools") {
+			lentU, lentB = 1e9, 1e6
+		}
+		deposit(lender, usdc, lentU)
+		deposit(lender, btc, lentB)
+		do(Command{Kind: CmdLend, Account: lender, Asset: usdc, Amount: lentU})
+		do(Command{Kind: CmdLend, Account: lender, Asset: btc, Amount: lentB})
 		if rapid.Bool().Draw(rt, "insurance") { // a fund that can cover deficits, or only the fees
 			deposit(AccountInsurance, usdc, 1e12)
 		}
@@ -118,7 +131,26 @@ func TestBorrowLiquidationProperty(t *testing.T) {
 		for range steps {
 			id := rapid.SampledFrom(ids).Draw(rt, "account")
 			asset := rapid.SampledFrom([]config.AssetID{usdc, btc}).Draw(rt, "asset")
-			switch rapid.IntRange(0, 5).Draw(rt, "op") {
+			switch rapid.IntRange(0, 8).Draw(rt, "op") {
+			case 6:
+				// Any combination of the lending flags.
+				do(Command{Kind: CmdSetLendingFlags, Account: id, Amount: int64(rapid.IntRange(0, int(allLendingFlags)).Draw(rt, "flags"))})
+			case 7:
+				// A spot order at the touch, possibly beyond the balance:
+				// spot margin (auto-borrow, auto-redeem, auto-repay).
+				side := rapid.SampledFrom([]Side{Bid, Ask}).Draw(rt, "side")
+				lots := max(rapid.Int64Range(1, 1e9).Draw(rt, "lots")/m.cfg.StepSize, m.cfg.MinQty)
+				px, _ := fixed.MulDiv(e.index[btc], 1050, 1000, fixed.Ceil)
+				if side == Ask {
+					px, _ = fixed.MulDiv(e.index[btc], 950, 1000, fixed.Floor)
+				}
+				do(Command{Kind: CmdPlaceOrder, Account: id, Market: spot, Side: side, Type: Limit, TimeInForce: IOC, Price: m.priceTicks(px, fixed.Floor), Quantity: lots})
+			case 8:
+				// Lend part of the free balance: a liquidation redeems it,
+				// or closes it against the borrowers (lend-side ADL).
+				if free := e.freeBalance(id, asset); free > 1 {
+					do(Command{Kind: CmdLend, Account: id, Asset: asset, Amount: rapid.Int64Range(1, free).Draw(rt, "lend")})
+				}
 			case 0, 1:
 				// Borrow, then take out what was borrowed: a short sale.
 				// A short sale: borrow and take it out, the largest amount
@@ -180,8 +212,12 @@ func TestBorrowLiquidationProperty(t *testing.T) {
 				break
 			}
 		}
-		// Close everything: top up what a debt needs, repay, let the
+		// Close everything: the default flags back (autoLend would lend
+		// the top-ups away), top up what a debt needs, repay, let the
 		// liquidations end, redeem.
+		for _, id := range ids {
+			do(Command{Kind: CmdSetLendingFlags, Account: id, Amount: int64(DefaultLendingFlags)})
+		}
 		for i := range e.pools {
 			asset := e.pools[i].asset
 			for _, id := range ids {

@@ -269,6 +269,15 @@ func (h *harness) command(a *args, d *ddEngine) (engine.Command, bool) {
 		if a.has("qty") {
 			c.Amount = a.amount("qty", c.Asset)
 		}
+	case "lending-flags":
+		a.allow("account", "autoBorrowSettlements", "autoRepayBorrows", "autoLend")
+		c.Kind = engine.CmdSetLendingFlags
+		c.Account = a.account(d, "account")
+		for i, f := range []string{"autoBorrowSettlements", "autoRepayBorrows", "autoLend"} {
+			if a.flag(f) {
+				c.Amount |= 1 << i
+			}
+		}
 	case "index":
 		a.allow("asset", "price")
 		c.Kind = engine.CmdSetIndexPrice

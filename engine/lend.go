@@ -160,7 +160,8 @@ func (e *Engine) lendFrom(id AccountID, i int, amount int64, src Source) *Error 
 }
 
 // redeem takes Amount of the account's claim (0 or more than the claim: all
-// of it) out of the pool into its balance.
+// of it) out of the pool into its balance. A claim worth less than one unit
+// (what a write-off can leave) is forfeited instead.
 func (e *Engine) redeem(c *Command) *Error {
 	a, i, err := e.lendingUser(c, true)
 	if err != nil {
@@ -172,6 +173,11 @@ func (e *Engine) redeem(c *Command) *Error {
 	claim, cerr := e.pools[i].p.Claim(a.lent[i])
 	if cerr != nil {
 		return lendingError("redeem", cerr)
+	}
+	if claim == 0 { // shares a write-off left worth less than a unit: dropped
+		e.forfeitClaim(c.Account, i)
+		e.emitBorrowLend(c.Account, i, SourceRedeem, 0)
+		return nil
 	}
 	amount := c.Amount
 	if amount == 0 || amount > claim {

@@ -264,24 +264,30 @@ func (e *Engine) AccountInfo(id AccountID) (AccountView, bool) {
 }
 
 // CollateralView is one asset of an account valued as margin collateral
-// (Backpack's capital/collateral item), as the margin evaluation values it.
+// (Backpack's capital/collateral item), as the margin evaluation values it:
+// on the holding, balance + claim − debt.
 type CollateralView struct {
 	Asset   config.AssetID
 	Balance int64 // smallest units; negative: a liability
 	Locked  int64 // reserved by open spot orders
+	// Lent and Borrowed are the account's claim (rounded down) and debt
+	// (rounded up) in the asset's pool; Holding = Balance + Lent − Borrowed
+	// is what the margin values.
+	Lent, Borrowed, Holding int64
 	// Isolated is the part of a settlement balance set aside as isolated
 	// margin (cross margin does not count it).
 	Isolated int64
 	Index    int64 // fixed.Price (the settlement asset: 1)
-	// Notional is Balance at the index in settlement units (Floor), Weight
+	// Notional is Holding at the index in settlement units (Floor), Weight
 	// the haircut weight at it (fixed.Rate; 1 for the settlement asset and
-	// for a debt, counted in full) and Value the collateral value.
+	// for a liability, counted in full) and Value the collateral value.
 	Notional int64
 	Weight   int64
 	Value    int64
 }
 
-// Collateral returns every asset the account holds or owes, in asset order.
+// Collateral returns every asset the account holds, lends or owes, in asset
+// order.
 func (e *Engine) Collateral(id AccountID) []CollateralView {
 	if !e.IsUser(id) {
 		return nil
@@ -291,22 +297,29 @@ func (e *Engine) Collateral(id AccountID) []CollateralView {
 	var out []CollateralView
 	for i := range e.cfg.Assets {
 		asset := config.AssetID(i) //nolint:gosec // i < len(Assets) < 2^16
-		bal := e.ledger.Balance(uint32(id), i)
-		if bal == 0 && a.locked[asset] == 0 {
+		v := CollateralView{Asset: asset, Balance: e.ledger.Balance(uint32(id), i), Locked: a.locked[asset],
+			Index: e.index[asset], Weight: fixed.RateScale}
+		if p := e.poolAt[asset]; p >= 0 && (a.lent[p] != 0 || a.borrowed[p] != 0) {
+			v.Lent, v.Borrowed, _ = e.lendPosition(id, p)
+		}
+		if v.Balance == 0 && v.Locked == 0 && v.Lent == 0 && v.Borrowed == 0 {
 			continue
 		}
-		v := CollateralView{Asset: asset, Balance: bal, Locked: a.locked[asset], Index: e.index[asset], Weight: fixed.RateScale}
+		var err error
+		if v.Holding, err = fixed.Add(v.Balance, v.Lent-v.Borrowed); err != nil {
+			continue
+		}
 		if asset == e.settle {
 			for j := range a.positions {
 				if a.positions[j].isolated {
 					v.Isolated += a.positions[j].margin
 				}
 			}
-			v.Notional, v.Value = bal, bal-v.Isolated
+			v.Notional, v.Value = v.Holding, v.Holding-v.Isolated
 			out = append(out, v)
 			continue
 		}
-		n, err := e.assetValue(asset, bal)
+		n, err := e.assetValue(asset, v.Holding)
 		if err != nil {
 			continue
 		}

@@ -40,7 +40,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	}
 	mux.Handle(admin.Prefix, adm)
 
-	rest, err := api.New(s.seq, s.seq.Config(), api.Options{Auth: s.auth})
+	rest, err := api.New(s.seq, s.seq.Config(), api.Options{Auth: s.auth, Lending: ins})
 	if err != nil {
 		return nil, err
 	}

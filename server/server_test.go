@@ -239,9 +239,9 @@ func TestUnservedPaths(t *testing.T) {
 	s, _ := start(t, t.TempDir())
 	defer stop(t, s)
 	for path, want := range map[string]string{
-		"/api/v1/borrowLend":           `"NOT_IMPLEMENTED"`,
-		"/wapi/v1/capital/withdrawals": `"NOT_IMPLEMENTED"`,
-		"/wapi/v1/history/fills":       `"UNAUTHORIZED"`,
+		"/api/v1/account/limits/borrow": `"NOT_IMPLEMENTED"`,
+		"/wapi/v1/capital/withdrawals":  `"NOT_IMPLEMENTED"`,
+		"/wapi/v1/history/fills":        `"UNAUTHORIZED"`,
 	} {
 		resp, err := http.Get("http://" + s.Addr() + path)
 		if err != nil {

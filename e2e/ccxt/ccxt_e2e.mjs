@@ -527,6 +527,97 @@ async function main() {
         ok(bal.BTC === undefined || bal.BTC.total === 0, `a perp position must not show as a BTC balance: ${fmt(bal.BTC)}`);
     });
 
+    // ------------------------------------------------------ borrow / lend
+    // ccxt 4.5.84's backpack has no unified borrow/lend method (its
+    // fetchBorrowInterest, borrowCrossMargin… are todo), so the implicit API
+    // methods it generates from its endpoint list are what a ccxt user calls;
+    // fetchBalance and fetchPositions must keep working around them.
+    await check('borrowLend markets (publicGetApiV1BorrowLendMarkets)', async () => {
+        const ms = await a.publicGetApiV1BorrowLendMarkets();
+        isArray(ms, 'borrowLend markets');
+        const syms = ms.map((m) => m.symbol).sort();
+        eq(fmt(syms), fmt(['BTC', 'ETH', 'SOL', 'USDC']), 'pools');
+        for (const m of ms) {
+            for (const k of ['borrowInterestRate', 'lendInterestRate', 'borrowedQuantity', 'lentQuantity', 'utilization', 'maxUtilization', 'optimalUtilization', 'throttleUtilizationThreshold', 'assetMarkPrice']) {
+                ok(numeric(m[k]), `${m.symbol} ${k}: got ${fmt(m[k])}`);
+            }
+            eq(m.state, 'Open', `${m.symbol} state`);
+        }
+    });
+
+    let freeBefore;
+    await check('lend (privatePostApiV1BorrowLend side Lend)', async () => {
+        freeBefore = (await a.fetchBalance()).USDC.free;
+        const p = await a.privatePostApiV1BorrowLend({ symbol: 'USDC', side: 'Lend', quantity: '100000' });
+        eq(p.symbol, 'USDC', 'symbol');
+        eq(p.netQuantity, '100000', 'netQuantity');
+        await admin('POST', 'deposits', { accountId: A.accountId, symbol: 'BTC', quantity: '1' });
+        const q = await a.privatePostApiV1BorrowLend({ symbol: 'BTC', side: 'Lend', quantity: '1' });
+        eq(q.netQuantity, '1', 'BTC netQuantity');
+    });
+
+    await check('fetchBalance after a lend', async () => {
+        const bal = await a.fetchBalance();
+        near(bal.USDC.free, freeBefore - 100000, 'USDC free (100000 lent)', 1e-9);
+        ok(bal.BTC === undefined || bal.BTC.total === 0, `the lent BTC is in the pool, not the balance: ${fmt(bal.BTC)}`);
+    });
+
+    await check('borrow (privatePostApiV1BorrowLend side Borrow)', async () => {
+        const p = await b.privatePostApiV1BorrowLend({ symbol: 'BTC', side: 'Borrow', quantity: '0.1' });
+        eq(p.netQuantity, '-0.1', 'netQuantity');
+        ok(numeric(p.imf) && numeric(p.mmf) && p.imfFunction && p.imfFunction.type === 'sqrt', `margin fields: ${fmt(p)}`);
+        // The borrowed BTC sits in the balance: the holding is flat, no BTC
+        // price liquidates the account ("0", as Backpack shows none).
+        ok(numeric(p.estLiquidationPrice), `estLiquidationPrice: ${fmt(p.estLiquidationPrice)}`);
+    });
+
+    await check('fetchBalance after a borrow', async () => {
+        const bal = await b.fetchBalance();
+        ok(bal.BTC !== undefined, `no BTC balance after borrowing: ${fmt(bal.info)}`);
+        near(bal.BTC.free, 0.1, 'BTC free (borrowed)', 1e-12);
+        ok(bal.USDC !== undefined && bal.USDC.free > 0, `USDC: ${fmt(bal.USDC)}`);
+    });
+
+    await check('fetchPositions with a borrow (perpetuals only)', async () => {
+        const ps = await b.fetchPositions();
+        isArray(ps, 'positions');
+        for (const p of ps) ok(p.symbol.endsWith(':USDC'), `a non-perpetual position: ${fmt(p.symbol)}`);
+    });
+
+    await check('borrowLend positions (privateGetApiV1BorrowLendPositions)', async () => {
+        const ps = await b.privateGetApiV1BorrowLendPositions();
+        isArray(ps, 'borrowLend positions');
+        const btc = ps.find((p) => p.symbol === 'BTC');
+        ok(btc !== undefined, `no BTC position: ${fmt(ps)}`);
+        eq(btc.netQuantity, '-0.1', 'netQuantity');
+        eq(btc.netExposureNotional, '-10000', 'netExposureNotional (0.1 at the index)');
+        const col = await b.privateGetApiV1CapitalCollateral();
+        ok(numeric(col.borrowLiability) && Number(col.borrowLiability) >= 10000, `borrowLiability: ${fmt(col.borrowLiability)}`);
+        const lent = (await a.privateGetApiV1CapitalCollateral()).collateral.find((c) => c.symbol === 'BTC');
+        eq(lent && lent.lendQuantity, '1', 'the lender\'s BTC lendQuantity');
+    });
+
+    await check('borrowLend history (privateGetWapiV1HistoryBorrowLend)', async () => {
+        const hs = await b.privateGetWapiV1HistoryBorrowLend({ symbol: 'BTC' });
+        isArray(hs, 'borrowLend history');
+        eq(hs.length, 1, 'movements');
+        eq(hs[0].eventType, 'Borrow', 'eventType');
+        eq(hs[0].source, 'Manual', 'source');
+        eq(hs[0].quantity, '0.1', 'quantity');
+        const ps = await b.privateGetWapiV1HistoryBorrowLendPositions();
+        isArray(ps, 'borrowLend positions history');
+        ok(ps.some((p) => p.symbol === 'BTC' && p.side === 'Borrow'), `positions history: ${fmt(ps)}`);
+    });
+
+    await check('account lending flags (privatePatchApiV1Account)', async () => {
+        let acct = await b.privateGetApiV1Account();
+        eq(fmt([acct.autoBorrowSettlements, acct.autoRepayBorrows, acct.autoLend]), fmt([true, true, false]), 'defaults');
+        acct = await b.privatePatchApiV1Account({ autoLend: true });
+        eq(acct.autoLend, true, 'autoLend after PATCH');
+        acct = await b.privatePatchApiV1Account({ autoLend: false });
+        eq(fmt([acct.autoBorrowSettlements, acct.autoRepayBorrows, acct.autoLend]), fmt([true, true, false]), 'after PATCH back');
+    });
+
     // ------------------------------------------------------ WebSocket (pro)
     const pa = pro(A);
     const pb = pro(B);
@@ -663,6 +754,17 @@ async function main() {
         const all = await b.fetchFundingHistory();
         isArray(all, 'funding history without symbol');
         return manual ? `${hs.length} payments` : 'wall clock: no funding hour passed, answer parsed';
+    });
+
+    await check('borrow interest after an hour (cumulativeInterest)', async () => {
+        const ps = await b.privateGetApiV1BorrowLendPositions();
+        const btc = ps.find((p) => p.symbol === 'BTC');
+        ok(btc !== undefined, `no BTC position: ${fmt(ps)}`);
+        ok(numeric(btc.cumulativeInterest), `cumulativeInterest: ${fmt(btc.cumulativeInterest)}`);
+        if (!manual) return 'wall clock: no interest hour passed';
+        ok(Number(btc.cumulativeInterest) < 0, `a borrower pays interest: ${fmt(btc.cumulativeInterest)}`);
+        near(Number(btc.netQuantity) - Number(btc.cumulativeInterest), -0.1, 'netQuantity − cumulativeInterest = the principal', 1e-12);
+        return `BTC interest ${btc.cumulativeInterest}`;
     });
 }
 

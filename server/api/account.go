@@ -116,16 +116,28 @@ func (h *Handler) accountInfo(r *http.Request, acct engine.AccountID) (backpack.
 	return h.cat.Account(v, limit, trigger), nil
 }
 
-// updateAccount is PATCH /api/v1/account: position mode, margin mode and
-// leverage limit, applied in that order, each its own command (a refusal
-// stops there, leaving the earlier ones applied). It answers the account.
+// updateAccount is PATCH /api/v1/account: position mode, margin mode,
+// leverage limit and lending flags (autoBorrowSettlements, autoLend,
+// autoRepayBorrows: any subset, merged into the account's current flags),
+// applied in that order, each its own command (a refusal stops there,
+// leaving the earlier ones applied). It answers the account.
 func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request, acct engine.AccountID, body []byte) {
 	var req backpack.AccountUpdate
 	if err := backpack.Decode(body, &req); err != nil {
 		writeError(w, err)
 		return
 	}
-	cmds, err := req.Commands(acct)
+	var flags engine.LendingFlags
+	if req.SetsLendingFlags() {
+		if err := h.read(r.Context(), func(e *engine.Engine) {
+			v, _ := e.AccountInfo(acct)
+			flags = v.LendingFlags
+		}); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	cmds, err := req.Commands(acct, flags)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -167,10 +179,4 @@ func (h *Handler) adjustMargin(w http.ResponseWriter, r *http.Request, acct engi
 		return
 	}
 	writeJSON(w, http.StatusOK, out[0])
-}
-
-// borrowLendPositions is GET /api/v1/borrowLend/positions: none until
-// lending exists.
-func (h *Handler) borrowLendPositions(w http.ResponseWriter, _ *http.Request, _ engine.AccountID, _ []byte) {
-	writeJSON(w, http.StatusOK, []struct{}{})
 }

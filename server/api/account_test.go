@@ -153,7 +153,8 @@ func TestAccountSettings(t *testing.T) {
 	before := en.seq.hash()
 	apiError(t, en.call(alice, "PATCH", "/api/v1/account", map[string]any{"leverageLimit": "10.5"}), http.StatusBadRequest, "INVALID_CLIENT_REQUEST")
 	apiError(t, en.call(alice, "PATCH", "/api/v1/account", map[string]any{"positionMode": "Both"}), http.StatusBadRequest, "INVALID_CLIENT_REQUEST")
-	apiError(t, en.call(alice, "PATCH", "/api/v1/account", map[string]any{"autoLend": true}), http.StatusBadRequest, "NOT_IMPLEMENTED")
+	apiError(t, en.call(alice, "PATCH", "/api/v1/account", map[string]any{"autoRealizePnl": false}), http.StatusBadRequest, "NOT_IMPLEMENTED")
+	apiError(t, en.call(alice, "PATCH", "/api/v1/account", map[string]any{"autoLend": "yes"}), http.StatusBadRequest, "INVALID_CLIENT_REQUEST")
 	apiError(t, en.call(alice, "PATCH", "/api/v1/account", map[string]any{"leverageLimit": "5000"}), http.StatusBadRequest, "INVALID_CLIENT_REQUEST")
 	if en.seq.hash() != before {
 		t.Fatal("a refused PATCH changed the state")

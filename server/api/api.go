@@ -1,6 +1,7 @@
 // Package api serves Backpack Exchange's REST API (DESIGN.md §4) over the
-// engine: the public market data, and the ED25519-signed private endpoints
-// for orders, positions, balances and account settings, with Waterfall's
+// engine: the public market data and lending pools, and the ED25519-signed
+// private endpoints for orders, positions, balances, account settings and
+// borrowing and lending (lending.go), with Waterfall's
 // extensions (hedge mode, isolated margin, estBankruptcyPrice, adlRank).
 //
 // Every bad request (malformed JSON, unknown symbols, numbers with too many
@@ -61,6 +62,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxBatch bounds the orders of one POST /api/v1/orders (0: 20).
 	MaxBatch int
+	// Lending, when set, answers the borrow-lend positions'
+	// cumulativeInterest (nil: "0").
+	Lending LendingHistory
 }
 
 // Handler is the REST API as an http.Handler. It serves paths under
@@ -72,6 +76,7 @@ type Handler struct {
 	now      func() time.Time
 	maxBody  int64
 	maxBatch int
+	lending  LendingHistory
 	mux      *http.ServeMux
 }
 
@@ -82,7 +87,7 @@ func New(seq Sequencer, cfg *config.Config, o Options) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
-	h := &Handler{seq: seq, cat: cat, now: o.Now, maxBody: o.MaxBodyBytes, maxBatch: o.MaxBatch, mux: http.NewServeMux()}
+	h := &Handler{seq: seq, cat: cat, now: o.Now, maxBody: o.MaxBodyBytes, maxBatch: o.MaxBatch, lending: o.Lending, mux: http.NewServeMux()}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -119,6 +124,7 @@ var Instructions = map[string]string{
 	"PATCH /api/v1/account":            "accountUpdate",
 	"POST /api/v1/position/margin":     "positionMarginAdjust", // extension
 	"GET /api/v1/borrowLend/positions": "borrowLendPositionQuery",
+	"POST /api/v1/borrowLend":          "borrowLendExecute",
 }
 
 func (h *Handler) routes() {
@@ -132,7 +138,7 @@ func (h *Handler) routes() {
 		"/api/v1/status":             h.status,
 		"/api/v1/ping":               h.ping,
 		"/api/v1/time":               h.time,
-		"/api/v1/borrowLend/markets": h.emptyList,
+		"/api/v1/borrowLend/markets": h.borrowLendMarkets,
 	}
 	known := map[string]bool{}
 	for path, fn := range public {
@@ -160,6 +166,7 @@ func (h *Handler) routes() {
 		"PATCH /api/v1/account":            h.updateAccount,
 		"POST /api/v1/position/margin":     h.adjustMargin,
 		"GET /api/v1/borrowLend/positions": h.borrowLendPositions,
+		"POST /api/v1/borrowLend":          h.executeBorrowLend,
 	}
 	for pattern, fn := range private {
 		h.mux.HandleFunc(pattern, h.private(Instructions[pattern], fn))

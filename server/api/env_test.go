@@ -22,6 +22,7 @@ type fakeSeq struct {
 	e       *engine.Engine
 	keys    map[string]engine.AccountID
 	submits int
+	lending []engine.Event // every EvBorrowLend, for fakeLending
 }
 
 func (f *fakeSeq) Submit(_ context.Context, c *engine.Command) ([]engine.Event, error) {
@@ -31,6 +32,11 @@ func (f *fakeSeq) Submit(_ context.Context, c *engine.Command) ([]engine.Event, 
 	events, err := f.e.Apply(c)
 	if err != nil {
 		return nil, err
+	}
+	for i := range events {
+		if events[i].Kind == engine.EvBorrowLend {
+			f.lending = append(f.lending, events[i])
+		}
 	}
 	return slices.Clone(events), nil
 }

@@ -143,8 +143,3 @@ func (h *Handler) ping(w http.ResponseWriter, _ *http.Request) { writeText(w, "p
 func (h *Handler) time(w http.ResponseWriter, _ *http.Request) {
 	writeText(w, strconv.FormatInt(h.now().UnixMilli(), 10))
 }
-
-// emptyList answers [] (borrow/lend until lending exists).
-func (h *Handler) emptyList(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, []struct{}{})
-}

@@ -105,6 +105,9 @@ type Balance struct {
 func (c *Catalog) Balances(items []engine.CollateralView) map[string]Balance {
 	out := make(map[string]Balance, len(items))
 	for _, v := range items {
+		if v.Balance == 0 && v.Locked == 0 {
+			continue // only lent or borrowed: capital/collateral shows it
+		}
 		held := v.Locked + v.Isolated
 		out[c.AssetSymbol(v.Asset)] = Balance{
 			Available: c.Amount(v.Asset, v.Balance-held), Locked: c.Amount(v.Asset, held), Staked: "0",
@@ -144,9 +147,14 @@ type CollateralItem struct {
 }
 
 // Collateral renders an account's margin (r, from engine.Engine.Margin), its
-// assets and the unrealized PnL of its positions.
+// assets valued as the margin values them (engine.Engine.Collateral) and the
+// unrealized PnL of its positions: totalQuantity is the holding (balance +
+// claim − debt), lendQuantity the claim, availableQuantity the free balance
+// (less open orders and isolated margin). borrowLiability is what the
+// account owes at the index: its pool debts and its negative balances;
+// liabilitiesValue the notional of its negative holdings.
 func (c *Catalog) Collateral(r risk.Account, items []engine.CollateralView, positions []engine.PositionView) Collateral {
-	var assets, liabilities, pnl int64
+	var assets, liabilities, borrowed, pnl int64
 	out := Collateral{Collateral: make([]CollateralItem, 0, len(items))}
 	for _, v := range items {
 		if v.Notional >= 0 {
@@ -154,18 +162,23 @@ func (c *Catalog) Collateral(r risk.Account, items []engine.CollateralView, posi
 		} else {
 			liabilities = fixed.SatAdd(liabilities, -v.Notional)
 		}
+		if owed := v.Borrowed + max(-v.Balance, 0); owed > 0 {
+			if n, err := c.AssetNotional(v.Asset, -owed, v.Index); err == nil {
+				borrowed = fixed.SatAdd(borrowed, -n)
+			}
+		}
 		out.Collateral = append(out.Collateral, CollateralItem{
 			Symbol: c.AssetSymbol(v.Asset), AssetMarkPrice: FixedPrice(v.Index),
-			TotalQuantity: c.Amount(v.Asset, v.Balance), BalanceNotional: c.Settle(v.Notional),
+			TotalQuantity: c.Amount(v.Asset, v.Holding), BalanceNotional: c.Settle(v.Notional),
 			CollateralWeight: Rate(v.Weight), CollateralValue: c.Settle(v.Value),
-			OpenOrderQuantity: c.Amount(v.Asset, v.Locked), LendQuantity: "0",
+			OpenOrderQuantity: c.Amount(v.Asset, v.Locked), LendQuantity: c.Amount(v.Asset, v.Lent),
 			AvailableQuantity: c.Amount(v.Asset, v.Balance-v.Locked-v.Isolated),
 		})
 	}
 	for i := range positions {
 		pnl = fixed.SatAdd(pnl, positions[i].UnrealizedAt)
 	}
-	out.AssetsValue, out.BorrowLiability, out.LiabilitiesValue = c.Settle(assets), c.Settle(liabilities), c.Settle(liabilities)
+	out.AssetsValue, out.BorrowLiability, out.LiabilitiesValue = c.Settle(assets), c.Settle(borrowed), c.Settle(liabilities)
 	out.Imf, out.Mmf = Rate(r.IMF()), Rate(r.MMF())
 	if mf, ok := r.MarginFraction(); ok {
 		out.MarginFraction = ptr(Rate(mf))
@@ -205,7 +218,10 @@ type Account struct {
 // its open limit and trigger orders.
 func (c *Catalog) Account(v engine.AccountView, openLimit, openTrigger int) Account {
 	out := Account{
-		AutoRealizePnl: true, BorrowLimit: "0", LimitOrders: openLimit, TriggerOrders: openTrigger,
+		AutoBorrowSettlements: v.LendingFlags.Has(engine.AutoBorrowSettlements),
+		AutoLend:              v.LendingFlags.Has(engine.AutoLend),
+		AutoRepayBorrows:      v.LendingFlags.Has(engine.AutoRepayBorrows),
+		AutoRealizePnl:        true, BorrowLimit: "0", LimitOrders: openLimit, TriggerOrders: openTrigger,
 		Liquidating: v.Liquidating, PositionLimit: "0",
 		LeverageLimit: strconv.FormatInt(v.LeverageLimit, 10),
 		PositionMode:  v.PositionMode.String(), MarginMode: v.MarginMode.String(),

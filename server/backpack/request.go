@@ -53,10 +53,11 @@ type CancelAllRequest struct {
 	MarketType string `json:"marketType"`
 }
 
-// AccountUpdate is the body of PATCH /api/v1/account. Backpack's automatic
-// lending and borrowing switches are accepted only at Waterfall's fixed
-// values (off, and PnL realized automatically). positionMode and marginMode
-// are extensions.
+// AccountUpdate is the body of PATCH /api/v1/account. autoBorrowSettlements,
+// autoLend and autoRepayBorrows set the account's lending flags (any
+// subset: the others keep their value); autoRealizePnl is accepted only as
+// true (PnL is always realized). positionMode and marginMode are
+// extensions.
 type AccountUpdate struct {
 	LeverageLimit         Decimal `json:"leverageLimit"`
 	PositionMode          string  `json:"positionMode"`
@@ -67,12 +68,19 @@ type AccountUpdate struct {
 	AutoRepayBorrows      *bool   `json:"autoRepayBorrows"`
 }
 
+// SetsLendingFlags reports whether the update names any lending flag.
+func (r *AccountUpdate) SetsLendingFlags() bool {
+	return r.AutoBorrowSettlements != nil || r.AutoLend != nil || r.AutoRepayBorrows != nil
+}
+
 // Commands converts the update into the engine commands that carry it out,
-// in the order they must apply: position mode, margin mode, leverage limit.
-func (r *AccountUpdate) Commands(acct engine.AccountID) ([]engine.Command, *Error) {
-	if isTrue(r.AutoBorrowSettlements) || isTrue(r.AutoLend) || isTrue(r.AutoRepayBorrows) ||
-		(r.AutoRealizePnl != nil && !*r.AutoRealizePnl) {
-		return nil, Errorf(http.StatusBadRequest, CodeNotImplemented, "automatic lending and borrowing are not served; PnL is always realized")
+// in the order they must apply: position mode, margin mode, leverage limit,
+// lending flags. flags are the account's lending flags now: the ones the
+// update names replace theirs, the others are kept (CmdSetLendingFlags sets
+// all three at once).
+func (r *AccountUpdate) Commands(acct engine.AccountID, flags engine.LendingFlags) ([]engine.Command, *Error) {
+	if r.AutoRealizePnl != nil && !*r.AutoRealizePnl {
+		return nil, Errorf(http.StatusBadRequest, CodeNotImplemented, "PnL is always realized: autoRealizePnl must be true")
 	}
 	var out []engine.Command
 	if r.PositionMode != "" {
@@ -96,10 +104,23 @@ func (r *AccountUpdate) Commands(acct engine.AccountID) ([]engine.Command, *Erro
 		}
 		out = append(out, engine.Command{Kind: engine.CmdSetLeverageLimit, Account: acct, Amount: l})
 	}
+	if r.SetsLendingFlags() {
+		for _, f := range []struct {
+			set  *bool
+			flag engine.LendingFlags
+		}{{r.AutoBorrowSettlements, engine.AutoBorrowSettlements}, {r.AutoRepayBorrows, engine.AutoRepayBorrows}, {r.AutoLend, engine.AutoLend}} {
+			switch {
+			case f.set == nil:
+			case *f.set:
+				flags |= f.flag
+			default:
+				flags &^= f.flag
+			}
+		}
+		out = append(out, engine.Command{Kind: engine.CmdSetLendingFlags, Account: acct, Amount: int64(flags)})
+	}
 	return out, nil
 }
-
-func isTrue(b *bool) bool { return b != nil && *b }
 
 // MarginRequest is the body of POST /api/v1/position/margin (an extension):
 // quantity (settlement asset, signed) moves into an isolated position, or out

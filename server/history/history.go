@@ -65,11 +65,12 @@ type Handler struct {
 // Instructions are the instruction names the signed endpoints are signed
 // with (ccxt's options.instructions), by method and path.
 var Instructions = map[string]string{
-	"GET /wapi/v1/history/fills":      "fillHistoryQueryAll",
-	"GET /wapi/v1/history/orders":     "orderHistoryQueryAll",
-	"GET /wapi/v1/history/funding":    "fundingHistoryQueryAll",
-	"GET /wapi/v1/history/settlement": "settlementHistoryQueryAll",
-	"GET /wapi/v1/history/borrowLend": "borrowHistoryQueryAll",
+	"GET /wapi/v1/history/fills":                "fillHistoryQueryAll",
+	"GET /wapi/v1/history/orders":               "orderHistoryQueryAll",
+	"GET /wapi/v1/history/funding":              "fundingHistoryQueryAll",
+	"GET /wapi/v1/history/settlement":           "settlementHistoryQueryAll",
+	"GET /wapi/v1/history/borrowLend":           "borrowHistoryQueryAll",
+	"GET /wapi/v1/history/borrowLend/positions": "borrowPositionHistoryQueryAll",
 }
 
 // Paths are the paths the handler serves (GET only; another method is a
@@ -78,7 +79,7 @@ var Paths = []string{
 	"/api/v1/trades", "/api/v1/trades/history", "/api/v1/klines", "/api/v1/ticker", "/api/v1/tickers",
 	"/api/v1/fundingRates", "/api/v1/insuranceFund",
 	"/wapi/v1/history/fills", "/wapi/v1/history/orders", "/wapi/v1/history/funding",
-	"/wapi/v1/history/settlement", "/wapi/v1/history/borrowLend",
+	"/wapi/v1/history/settlement", "/wapi/v1/history/borrowLend", "/wapi/v1/history/borrowLend/positions",
 }
 
 // New returns the handler.
@@ -114,11 +115,12 @@ func New(o Options) (*Handler, error) {
 		h.mux.HandleFunc("GET "+path, h.public(fn))
 	}
 	private := map[string]privateFunc{
-		"/wapi/v1/history/fills":      h.fills,
-		"/wapi/v1/history/orders":     h.orders,
-		"/wapi/v1/history/funding":    h.funding,
-		"/wapi/v1/history/settlement": h.settlements,
-		"/wapi/v1/history/borrowLend": h.borrowLend,
+		"/wapi/v1/history/fills":                h.fills,
+		"/wapi/v1/history/orders":               h.orders,
+		"/wapi/v1/history/funding":              h.funding,
+		"/wapi/v1/history/settlement":           h.settlements,
+		"/wapi/v1/history/borrowLend":           h.borrowLend,
+		"/wapi/v1/history/borrowLend/positions": h.borrowLendPositions,
 	}
 	for path, fn := range private {
 		h.mux.HandleFunc("GET "+path, h.private(Instructions["GET "+path], fn))

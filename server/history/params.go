@@ -130,7 +130,8 @@ var fillTypes = map[string][]engine.FillType{
 }
 
 // settlementSources are the balance sources the settlement history lists
-// (everything but deposits, withdrawals and spot asset exchanges), by
+// (everything but deposits, withdrawals, spot asset exchanges and lending
+// movements, which the borrow-lend history lists), by
 // Backpack's name; Backpack's Culled* sources exist but select nothing.
 var settlementSources = map[string][]engine.Source{
 	"RealizePnl":                      {engine.SourceRealizePnl},
@@ -141,6 +142,8 @@ var settlementSources = map[string][]engine.Source{
 	"LiquidationFee":                  {engine.SourceLiquidationFee},
 	"InsurancePayout":                 {engine.SourceInsurancePayout},
 	"LiquidationSurplus":              {engine.SourceLiquidationSurplus},
+	"DefaultCompensation":             {engine.SourceDefaultCompensation},
+	"LendAdl":                         {engine.SourceLendAdl},
 	"CulledBorrowInterest":            {},
 	"CulledRealizePnl":                {},
 	"CulledRealizePnlBookUtilization": {},
@@ -150,5 +153,5 @@ var settlementSources = map[string][]engine.Source{
 var allSettlementSources = []engine.Source{
 	engine.SourceRealizePnl, engine.SourceTradingFees, engine.SourceTradingFeesSystem, engine.SourceFundingPayment,
 	engine.SourceBackstopLiquidation, engine.SourceLiquidationFee, engine.SourceInsurancePayout,
-	engine.SourceLiquidationSurplus,
+	engine.SourceLiquidationSurplus, engine.SourceDefaultCompensation, engine.SourceLendAdl,
 }

@@ -108,7 +108,7 @@ func (h *Handler) settlements(r *http.Request, acct engine.AccountID) (any, *bac
 		for name := range strings.SplitSeq(s, ",") {
 			srcs, ok := settlementSources[name]
 			if !ok {
-				return nil, backpack.BadRequest("source must be one of RealizePnl, TradingFees, TradingFeesSystem, FundingPayment, BackstopLiquidation, LiquidationFee, InsurancePayout, LiquidationSurplus, CulledBorrowInterest, CulledRealizePnl, CulledRealizePnlBookUtilization, not %q", name)
+				return nil, backpack.BadRequest("source must be one of RealizePnl, TradingFees, TradingFeesSystem, FundingPayment, BackstopLiquidation, LiquidationFee, InsurancePayout, LiquidationSurplus, DefaultCompensation, LendAdl, CulledBorrowInterest, CulledRealizePnl, CulledRealizePnlBookUtilization, not %q", name)
 			}
 			f.Sources = append(f.Sources, srcs...)
 		}
@@ -118,26 +118,6 @@ func (h *Handler) settlements(r *http.Request, acct engine.AccountID) (any, *bac
 	}
 	mvs, qerr := h.m.Movements(r.Context(), f)
 	return rendered(mvs, qerr, h.settlement)
-}
-
-// GET /wapi/v1/history/borrowLend: always empty until lending exists; the
-// parameters are still checked.
-func (h *Handler) borrowLend(r *http.Request, _ engine.AccountID) (any, *backpack.Error) {
-	q := r.URL.Query()
-	if _, err := page(q, MaxLimit, true); err != nil {
-		return nil, err
-	}
-	if s := q.Get("symbol"); s != "" {
-		if _, err := h.cat.Asset(s); err != nil {
-			return nil, err
-		}
-	}
-	switch t := q.Get("type"); t {
-	case "", "Borrow", "Lend":
-	default:
-		return nil, backpack.BadRequest("type must be Borrow or Lend, not %q", t)
-	}
-	return []struct{}{}, nil
 }
 
 // scope reads what the lists of fills, orders and funding payments take:

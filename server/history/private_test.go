@@ -234,6 +234,11 @@ func TestPrivateBadRequests(t *testing.T) {
 		{"/wapi/v1/history/settlement", map[string]any{"source": "Deposit"}, "INVALID_CLIENT_REQUEST"},
 		{"/wapi/v1/history/funding", map[string]any{"sortDirection": "asc"}, "INVALID_CLIENT_REQUEST"},
 		{"/wapi/v1/history/borrowLend", map[string]any{"type": "Both"}, "INVALID_CLIENT_REQUEST"},
+		{"/wapi/v1/history/borrowLend", map[string]any{"sources": "Manual,Magic"}, "INVALID_CLIENT_REQUEST"},
+		{"/wapi/v1/history/borrowLend", map[string]any{"symbol": "BTC_USDC"}, "INVALID_ASSET"},
+		{"/wapi/v1/history/borrowLend/positions", map[string]any{"side": "Long"}, "INVALID_CLIENT_REQUEST"},
+		{"/wapi/v1/history/borrowLend/positions", map[string]any{"state": "open"}, "INVALID_CLIENT_REQUEST"},
+		{"/wapi/v1/history/borrowLend/positions", map[string]any{"limit": 0}, "INVALID_CLIENT_REQUEST"},
 	} {
 		apiError(t, e.call(u, c.path, c.params), http.StatusBadRequest, c.code)
 	}

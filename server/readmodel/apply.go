@@ -86,8 +86,10 @@ type applier struct {
 	order  []orderRow     // last state of each order updated, first seen first
 	klines map[klineKey]int
 	kline  []klineRow
+	nets   map[lendKey]int64 // position after each account's last movement in the batch
 
 	fills, balances, trades, funding, rates, orderRows, klineRows *rows
+	borrowLend, interest                                          *rows
 
 	begin, commit, rollback, setSeq *stmt
 }
@@ -101,6 +103,8 @@ func (a *applier) prepare(w *conn) (err error) {
 	a.rates = newRows(insertRate, "", rateCols)
 	a.orderRows = newRows(upsertOrder, upsertOrderTail, orderCols)
 	a.klineRows = newRows(upsertKline, upsertKlineTail, klineCols)
+	a.borrowLend = newRows(insertBorrowLend, "", borrowLendCols)
+	a.interest = newRows(insertInterest, "", interestCols)
 	for _, p := range []struct {
 		s   **stmt
 		sql string
@@ -135,6 +139,10 @@ func (a *applier) reset(ctx context.Context) {
 	}
 	clear(a.orders)
 	clear(a.klines)
+	if a.nets == nil {
+		a.nets = map[lendKey]int64{}
+	}
+	clear(a.nets)
 	a.order, a.kline = a.order[:0], a.kline[:0]
 	for _, r := range a.tables() {
 		r.reset()
@@ -142,8 +150,8 @@ func (a *applier) reset(ctx context.Context) {
 }
 
 // tables lists the row buffers in the order flush writes them.
-func (a *applier) tables() [7]*rows {
-	return [...]*rows{a.fills, a.orderRows, a.trades, a.klineRows, a.balances, a.funding, a.rates}
+func (a *applier) tables() [9]*rows {
+	return [...]*rows{a.fills, a.orderRows, a.trades, a.klineRows, a.balances, a.funding, a.rates, a.borrowLend, a.interest}
 }
 
 // i64 converts the engine's small integer types for the driver (a plain
@@ -178,6 +186,10 @@ func (a *applier) event(evs []engine.Event, i int) error {
 	case engine.EvFundingRate:
 		a.db.rates[ev.Market] = ev.Value
 		a.rates.add(i64(ev.Seq), ev.Time, i64(ev.Market), ev.Value)
+	case engine.EvBorrowLend:
+		return a.borrowLendRow(ev)
+	case engine.EvInterest:
+		a.interest.add(i64(ev.Seq), ev.Time, i64(ev.Asset), ev.Value, ev.Amount, ev.Balance)
 	}
 	return nil
 }

@@ -2,7 +2,8 @@
 // (modernc.org/sqlite, pure Go), fed from the engine's events, for the
 // history queries the live engine does not answer: fills, order history,
 // public trades, klines, 24-hour tickers, settlements, funding payments,
-// funding rates and the insurance fund's movements (issue #4 point 6).
+// funding rates, the insurance fund's movements (issue #4 point 6) and the
+// borrow-lend movements and pool interest (issue #5 point 6).
 //
 // # Contract
 //
@@ -55,4 +56,10 @@
 //     history).
 //   - funding: each account's funding payments with the interval's rate.
 //   - funding_rates: every funding interval's rate (EvFundingRate).
+//   - borrow_lend: every movement of a user's lending position
+//     (EvBorrowLend) with Backpack's source and eventType, its signed delta
+//     and the position after, so the interest a position accrued is its net
+//     quantity less the deltas since it was last flat (BorrowLendPrincipal).
+//   - interest: every pool's hourly interest step (EvInterest): the borrow
+//     rate, what borrowers were charged and lenders credited.
 package readmodel

@@ -113,7 +113,8 @@ func dump(t testing.TB, db *DB) string {
 		"SELECT * FROM fills ORDER BY id", "SELECT * FROM orders ORDER BY order_id",
 		"SELECT * FROM trades ORDER BY trade_id", "SELECT * FROM klines ORDER BY res, market, start",
 		"SELECT * FROM balances ORDER BY id", "SELECT * FROM funding ORDER BY id",
-		"SELECT * FROM funding_rates ORDER BY id",
+		"SELECT * FROM funding_rates ORDER BY id", "SELECT * FROM borrow_lend ORDER BY id",
+		"SELECT * FROM interest ORDER BY id",
 	} {
 		fmt.Fprintln(&sb, q)
 		rows, err := db.sql.Query(q)

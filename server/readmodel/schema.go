@@ -5,7 +5,8 @@ package readmodel
 // order's status is an integer (orderStatusCode), and trades have one
 // index, (market, time), which also orders a market's trades by id (a
 // trade's time never decreases with its id; the index ends with the row id).
-const schemaVersion = 2
+// Version 3: borrow_lend (every EvBorrowLend) and interest (every EvInterest).
+const schemaVersion = 3
 
 // schema creates the tables. Every amount is an int64 of the engine
 // (ticks, lots, smallest units); times are engine time in ms.
@@ -122,6 +123,32 @@ CREATE TABLE IF NOT EXISTS funding_rates (
 	rate   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS funding_rates_market ON funding_rates (market, id);
+
+CREATE TABLE IF NOT EXISTS borrow_lend (
+	id         INTEGER PRIMARY KEY,
+	seq        INTEGER NOT NULL,
+	time       INTEGER NOT NULL,
+	account    INTEGER NOT NULL,
+	asset      INTEGER NOT NULL,
+	source     INTEGER NOT NULL,
+	bp_source  INTEGER NOT NULL,
+	event_type INTEGER NOT NULL,
+	amount     INTEGER NOT NULL,
+	delta      INTEGER NOT NULL,
+	net        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS borrow_lend_account ON borrow_lend (account, asset, id);
+
+CREATE TABLE IF NOT EXISTS interest (
+	id       INTEGER PRIMARY KEY,
+	seq      INTEGER NOT NULL,
+	time     INTEGER NOT NULL,
+	asset    INTEGER NOT NULL,
+	rate     INTEGER NOT NULL,
+	charged  INTEGER NOT NULL,
+	credited INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS interest_asset ON interest (asset, id);
 `
 
 // The apply path's statements: the head and tail of each table's
@@ -143,13 +170,18 @@ const (
 	upsertKlineTail = ` ON CONFLICT (res, market, start) DO UPDATE SET high = max(high, excluded.high),
 		low = min(low, excluded.low), close = excluded.close, volume = volume + excluded.volume,
 		quote_volume = quote_volume + excluded.quote_volume, trades = trades + excluded.trades`
-	klineCols     = 10
-	insertBalance = `INSERT INTO balances (seq, time, account, asset, market, amount, balance, source, counterparty) VALUES `
-	balanceCols   = 9
-	insertFunding = `INSERT INTO funding (seq, time, account, market, amount, rate) VALUES `
-	fundingCols   = 6
-	insertRate    = `INSERT INTO funding_rates (seq, time, market, rate) VALUES `
-	rateCols      = 4
+	klineCols        = 10
+	insertBalance    = `INSERT INTO balances (seq, time, account, asset, market, amount, balance, source, counterparty) VALUES `
+	balanceCols      = 9
+	insertFunding    = `INSERT INTO funding (seq, time, account, market, amount, rate) VALUES `
+	fundingCols      = 6
+	insertRate       = `INSERT INTO funding_rates (seq, time, market, rate) VALUES `
+	rateCols         = 4
+	insertBorrowLend = `INSERT INTO borrow_lend (seq, time, account, asset, source, bp_source, event_type, amount, delta,
+		net) VALUES `
+	borrowLendCols = 10
+	insertInterest = `INSERT INTO interest (seq, time, asset, rate, charged, credited) VALUES `
+	interestCols   = 6
 	// sqlSetMeta sets one meta value; sqlSetSeq both the sequence and the
 	// time (integers, stored as text: the column's affinity).
 	sqlSetMeta = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
