@@ -223,6 +223,7 @@ func (e *Engine) emitBalance(account AccountID, asset config.AssetID, amount int
 	ev.Amount, ev.Source, ev.Counterparty = amount, src, other
 	ev.Balance = e.ledger.Balance(uint32(account), int(asset))
 	e.liqBalance(account, asset, amount)
+	e.noteADL(account)
 	if i := e.poolAt[asset]; i >= 0 && !e.autoRunning {
 		e.noteAuto(account, asset, i, amount, src, ev.Balance)
 	}

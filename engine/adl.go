@@ -86,45 +86,32 @@ func (e *Engine) adlPosition(id AccountID, i int, cushion int64) {
 	if !ok {
 		price = m.markTicks(r)
 	}
-	cands, slots := e.adlCandidates(id, m, p.qty > 0)
-	ranked := liquidation.Rank(cands, nil)
-	qtys, err := liquidation.ADLQuantities(abs(p.qty), cands, ranked, nil)
+	q := e.adlRanking(id, m, p.qty > 0) // adlqueue.go
+	qtys, err := liquidation.ADLQuantities(abs(p.qty), q.cands, q.ranked, q.out)
+	q.out = qtys
 	if err != nil {
 		return // cannot happen while long open interest equals short
 	}
-	for k, q := range qtys {
-		if q > 0 {
-			e.offBookTrade(m, id, p.hedge, slots[k].account, e.accounts[slots[k].account].positions[slots[k].slot].hedge, side, q, price, OriginADL)
+	for k, lots := range qtys {
+		if lots > 0 {
+			acct, hedge := q.accounts[k], int8(q.cands[k].ID&3)-1 //nolint:gosec // 0..2
+			e.offBookTrade(m, id, p.hedge, acct, hedge, side, lots, price, OriginADL)
 		}
 	}
 }
 
 // adlCandidates lists the positions opposite a bankrupt long (or short) in m
-// with their scores under the configured ranking. The bankrupt account's own
-// other side, which adlAll nets first, can only remain when one of the two
-// is isolated: it comes last of all, as a hedged position with the lowest
-// score.
-// Hedged: the holder has opposite exposure in the same base
-// asset (DESIGN.md §5: an opposite perpetual position, or a spot balance).
-func (e *Engine) adlCandidates(bankrupt AccountID, m *market, againstLong bool) ([]liquidation.Candidate, []holding) {
+// with their scores (adlCandidate) and their holders, fresh.
+func (e *Engine) adlCandidates(bankrupt AccountID, m *market, againstLong bool) ([]liquidation.Candidate, []AccountID) {
 	var cands []liquidation.Candidate
-	var slots []holding
+	var accts []AccountID
 	for _, h := range m.holders {
-		p := &e.accounts[h.account].positions[h.slot]
-		if (p.qty < 0) != againstLong || p.qty == 0 {
-			continue
+		if c, ok := e.adlCandidate(bankrupt, m, h.account, int(h.slot), againstLong); ok {
+			cands = append(cands, c)
+			accts = append(accts, h.account)
 		}
-		c := liquidation.Candidate{Qty: abs(p.qty), ID: uint64(h.account)<<2 | uint64(p.hedge+1)} //nolint:gosec // hedge ∈ {-1,0,1}
-		if h.account == bankrupt {                                                                // its own other side: the last resort
-			c.Hedged, c.Score = true, liquidation.NewScore(-1, 0)
-		} else {
-			c.Hedged = e.hedged(h.account, m, p.qty)
-			c.Score = e.adlScore(h.account, m, p)
-		}
-		cands = append(cands, c)
-		slots = append(slots, h)
 	}
-	return cands, slots
+	return cands, accts
 }
 
 // adlScore scores a counterparty position (liquidation.ScoreOf); a position
@@ -178,12 +165,11 @@ func (e *Engine) ADLIndicators(mid config.MarketID) []ADLLight {
 	m := &e.markets[mid]
 	var out []ADLLight
 	for _, againstLong := range []bool{true, false} {
-		cands, slots := e.adlCandidates(noAccount, m, againstLong)
+		cands, accts := e.adlCandidates(noAccount, m, againstLong)
 		ranked := liquidation.Rank(cands, nil)
 		for r, k := range ranked {
-			s := slots[k]
 			out = append(out, ADLLight{
-				Account: s.account, Hedge: e.accounts[s.account].positions[s.slot].hedge,
+				Account: accts[k], Hedge: int8(cands[k].ID&3) - 1, //nolint:gosec // 0..2
 				Lights: liquidation.Indicator(r, len(ranked)),
 			})
 		}

@@ -51,6 +51,8 @@ type Engine struct {
 	poolAt      []int       // per asset: the index of its pool, -1 = none (from the configuration)
 	auto        []autoEntry // reused: balances the after-command lending pass looks at (autolend.go)
 	autoRunning bool        // the pass runs: its own movements are not recorded again
+	adlq        adlQueue    // reused: the ADL ranking kept within a command (adlqueue.go)
+	valGen      uint64      // counts the price, funding and interest events: a change stales adlq
 	nextAccrual int64       // engine time of the next hourly interest step, 0 = clock not started
 
 	orders    []order // slab indexed by book.Order.Ref
@@ -120,6 +122,7 @@ func (e *Engine) Now() int64 { return e.now }
 func (e *Engine) Apply(c *Command) ([]Event, error) {
 	e.events = e.events[:0]
 	e.auto = e.auto[:0]
+	e.adlq.live = false
 	if err := e.apply(c); err != nil {
 		e.events = e.events[:0]
 		return nil, err
@@ -188,5 +191,9 @@ func (e *Engine) emit(kind EventKind) *Event {
 	}
 	ev := &e.events[n]
 	*ev = Event{Seq: e.seq + 1, Time: e.now, Kind: kind}
+	switch kind {
+	case EvIndexPrice, EvMarkPrice, EvFundingRate, EvInterest:
+		e.valGen++ // every kept ADL score is stale (adlqueue.go)
+	}
 	return ev
 }

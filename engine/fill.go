@@ -128,6 +128,7 @@ func (e *Engine) emitPosition(acct AccountID, i int, before int64) {
 	ev.RealizedPnl, ev.FundingPaid, ev.Fee = p.realized, p.funding, p.fees
 	ev.Isolated, ev.Margin = p.isolated, p.margin
 	e.liqTouch(acct)
+	e.noteADL(acct)
 }
 
 // settleSpot exchanges base for quote between the two sides of a spot fill.

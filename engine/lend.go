@@ -332,6 +332,7 @@ func (e *Engine) emitBorrowLend(id AccountID, i int, src Source, amount int64) {
 	claim, debt, _ := e.lendPosition(id, i)
 	ev.NetQuantity = claim - debt
 	e.liqTouch(id)
+	e.noteADL(id)
 	e.trackBorrower(id)
 }
 

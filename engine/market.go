@@ -24,11 +24,12 @@ type market struct {
 	fundRate   int64      // last settled funding rate, fixed.Rate
 	marks      markWindow // marks sampled over the mean-mark window
 
-	triggers        []int32   // pending trigger orders (slab refs), oldest first
-	oiLong, oiShort int64     // lots held long and short (equal at rest)
-	liqUsed         int64     // liquidation notional filled this liquidation tick
-	closed          bool      // closed by the operator: no orders, no funding
-	holders         []holding // positions in this market, for funding
+	triggers        []int32       // pending trigger orders (slab refs), oldest first
+	nearest         triggerBounds // derived from triggers: nothing is due between them (trigger.go)
+	oiLong, oiShort int64         // lots held long and short (equal at rest)
+	liqUsed         int64         // liquidation notional filled this liquidation tick
+	closed          bool          // closed by the operator: no orders, no funding
+	holders         []holding     // positions in this market, for funding
 }
 
 // holding locates a position slot: account and index in its positions.

@@ -41,7 +41,7 @@ func snapshotGuard() []snapshotFields {
 			// cfg, settle: Restore's configuration. liq: derived, rebuilt by
 			// rebuildDerived. The rest: reused buffers, empty (firing false)
 			// between commands.
-			[]string{"cfg", "settle", "poolAt", "liq", "scan", "isoScan", "ticking", "payments", "firing", "auto", "autoRunning", "events", "fills"}},
+			[]string{"cfg", "settle", "poolAt", "liq", "scan", "isoScan", "ticking", "payments", "firing", "auto", "autoRunning", "adlq", "valGen", "events", "fills"}},
 		{"account", acct,
 			[]string{"system", "positionMode", "marginMode", "leverage", "liquidating", "stage", "cooldown", "frozen",
 				"positions", "locked", "lent", "borrowed", "orderHead", "openOrders", "lendFlags"}, nil},
@@ -55,8 +55,9 @@ func snapshotGuard() []snapshotFields {
 		{"market", mkt,
 			[]string{"clearing", "lastPrice", "mark", "basis", "nextSample", "premiumSum", "premiumN", "nextFund", "fundRate",
 				"marks", "triggers", "oiLong", "oiShort", "liqUsed", "closed", "holders", "book"},
-			// From the configuration, as New makes them.
-			[]string{"id", "cfg", "lotTick"}},
+			// From the configuration, as New makes them; nearest: derived
+			// from triggers, recomputed when first needed.
+			[]string{"id", "cfg", "lotTick", "nearest"}},
 		{"holding", field(mkt, "holders").Elem(), []string{"account", "slot"}, nil},
 		{"markWindow", field(mkt, "marks"), []string{"ring", "next", "full", "sum"}, nil},
 		{"order", field(eng, "orders").Elem(),
@@ -201,7 +202,7 @@ func TestSnapshotRoundTripsEveryField(t *testing.T) {
 		for i := range e.markets {
 			m := e.markets[i] // New's market: configuration fields and an empty book
 			m.marks.ring = slices.Clone(m.marks.ring)
-			fillRandom(rng, reflect.ValueOf(&m).Elem(), "id", "cfg", "lotTick", "book", "clearing", "marks")
+			fillRandom(rng, reflect.ValueOf(&m).Elem(), "id", "cfg", "lotTick", "book", "clearing", "marks", "nearest")
 			for k := range m.marks.ring {
 				m.marks.ring[k] = rng.Int64()
 			}

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"cmp"
+	"fmt"
+	"math"
 	"slices"
 )
 
@@ -69,6 +71,7 @@ func (e *Engine) placeTrigger(c *Command) *Error {
 	o.above = m.tickPrice(c.TriggerPrice) > e.reference(m, c.TriggerBy)
 	e.nextOrderID++
 	m.triggers = append(m.triggers, ref)
+	m.nearest.add(o, m.tickPrice(o.trigger))
 	e.linkOrder(ref)
 	ev := e.emitOrder(o, TriggerPlaced, StatusNew, OriginUser)
 	ev.TriggerPrice = o.trigger
@@ -91,6 +94,19 @@ func (e *Engine) reference(m *market, by TriggerBy) int64 {
 func (e *Engine) checkTriggers(m *market) {
 	if e.firing || len(m.triggers) == 0 {
 		return // the loop below already runs, or nothing waits
+	}
+	if !m.nearest.ok {
+		e.boundTriggers(m)
+	}
+	if !e.anyDue(m) {
+		if checkInvariants {
+			for _, ref := range m.triggers {
+				if e.triggerDue(m, &e.orders[ref]) {
+					panic(fmt.Sprintf("trigger order %d is due outside its market's bounds %+v", e.orders[ref].id, m.nearest))
+				}
+			}
+		}
+		return
 	}
 	e.firing = true
 	defer func() { e.firing = false }()
@@ -164,5 +180,53 @@ func (e *Engine) findTrigger(m *market, id uint64) int32 {
 func (m *market) dropTrigger(ref int32) {
 	if i := slices.Index(m.triggers, ref); i >= 0 {
 		m.triggers = slices.Delete(m.triggers, i, i+1)
+		m.nearest.ok = false // recomputed at the next check
 	}
+}
+
+// triggerBounds keeps, per reference price (TriggerBy), the lowest trigger
+// price of the orders that fire at or above it and the highest of those
+// that fire at or below it (ticks): while the reference lies strictly
+// between them, no trigger is due and checkTriggers returns at once instead
+// of looking at every order. Derived from the market's triggers; not ok
+// until computed (after a removal, or a restore).
+type triggerBounds struct {
+	ok       bool
+	minAbove [2]int64
+	maxBelow [2]int64
+}
+
+// add widens the bounds for a newly parked order triggering at p ticks.
+func (b *triggerBounds) add(o *order, p int64) {
+	if !b.ok {
+		return // recomputed in full when next needed
+	}
+	if o.above {
+		b.minAbove[o.triggerBy] = min(b.minAbove[o.triggerBy], p)
+	} else {
+		b.maxBelow[o.triggerBy] = max(b.maxBelow[o.triggerBy], p)
+	}
+}
+
+// boundTriggers recomputes the market's trigger bounds.
+func (e *Engine) boundTriggers(m *market) {
+	b := &m.nearest
+	b.ok = true
+	b.minAbove = [2]int64{math.MaxInt64, math.MaxInt64}
+	b.maxBelow = [2]int64{math.MinInt64, math.MinInt64}
+	for _, ref := range m.triggers {
+		o := &e.orders[ref]
+		b.add(o, m.tickPrice(o.trigger))
+	}
+}
+
+// anyDue reports whether a reference price has reached one of the bounds.
+func (e *Engine) anyDue(m *market) bool {
+	for by := TriggerByMark; by <= TriggerByLast; by++ {
+		ref := e.reference(m, by)
+		if ref >= m.nearest.minAbove[by] || ref <= m.nearest.maxBelow[by] {
+			return true
+		}
+	}
+	return false
 }

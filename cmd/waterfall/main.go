@@ -1,6 +1,6 @@
 // Command waterfall is Waterfall's command line: the engine's configuration
-// today; the server (serve, audit) and the crash simulator (sim) as their
-// issues land.
+// (config), the server (serve), the journal audit (audit) and the crash
+// simulator (sim, docs/scenarios.md).
 package main
 
 import (
@@ -16,6 +16,7 @@ type cli struct {
 	Config configCmd `cmd:"" help:"Print the built-in configuration as YAML, or check and print a configuration file."`
 	Serve  serveCmd  `cmd:"" help:"Serve the engine behind Backpack's API and the operator API, journaling every command."`
 	Audit  auditCmd  `cmd:"" help:"Verify a data directory's journal (checksums, hash chain), replay it, check the invariants and print the state hash."`
+	Sim    simCmd    `cmd:"" help:"Run a crash scenario through the engine under one or more liquidation policies and write a report, metrics.json and charts."`
 }
 
 type configCmd struct {

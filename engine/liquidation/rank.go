@@ -39,6 +39,11 @@ func Rank(cands []Candidate, out []int) []int {
 	return out
 }
 
+// Compare orders a before b (negative) when ADL takes a first, by Rank's
+// order without the input index: candidates with distinct IDs never compare
+// equal, so a ranking kept sorted by Compare is the one Rank returns.
+func Compare(a, b *Candidate) int { return compareCandidates(a, b, 0, 0) }
+
 // compareCandidates orders a before b (negative) when a is deleveraged first.
 func compareCandidates(a, b *Candidate, i, j int) int {
 	if a.Hedged != b.Hedged {
