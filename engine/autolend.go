@@ -19,7 +19,7 @@ const (
 	// account owes repays the debt.
 	AutoRepayBorrows
 	// AutoLend: free balance in an asset with a pool is lent, and redeemed
-	// again when an order or a withdrawal needs it.
+	// again when a spot order needs it (a withdrawal needs a CmdRedeem).
 	AutoLend
 
 	// DefaultLendingFlags is what a new account starts with.
