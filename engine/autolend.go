@@ -167,7 +167,7 @@ func (e *Engine) coverShortfall(id AccountID, asset config.AssetID, short int64)
 	if redeem > 0 && e.redeemTo(id, i, redeem, SourceAutoRedeem, false) != nil {
 		return false
 	}
-	return borrow == 0 || e.borrowTo(id, i, borrow, SourceAutoBorrow, true) == nil
+	return borrow == 0 || e.borrowTo(id, i, borrow, SourceSpotMargin, true) == nil
 }
 
 // borrowFits reports whether borrowing amount from pool i, in state q, is

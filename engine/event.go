@@ -119,7 +119,7 @@ const (
 	SourceRedeem              // a lending pool back to the balance
 	SourceBorrow              // a borrow from a lending pool
 	SourceRepay               // a borrow repaid to its pool
-	SourceAutoBorrow          // borrowed automatically: a spot order's shortfall, or a settlement's negative balance
+	SourceAutoBorrow          // a settlement's negative balance borrowed automatically (autoBorrowSettlements)
 	SourceAutoRepay           // a fill or settlement credit repaying a borrow (autoRepayBorrows)
 	SourceAutoLend            // free balance lent automatically (autoLend)
 	SourceAutoRedeem          // a claim redeemed for an order's shortfall (autoLend)
@@ -127,13 +127,14 @@ const (
 	SourceDefault             // a defaulted borrower's debt written off, and the lenders' claims with it
 	SourceDefaultCompensation // a lender paid in the settlement asset for a claim written off
 	SourceLendAdl             // 100% utilization: a lender's claim and a borrower's debt closed against each other
+	SourceSpotMargin          // a spot order's shortfall borrowed before it is placed (autoBorrowSettlements)
 )
 
 func (s Source) String() string {
 	return [...]string{"", "Deposit", "Withdrawal", "RealizePnl", "TradingFees", "FundingPayment",
 		"Trade", "BackstopLiquidation", "TradingFeesSystem", "LiquidationFee", "InsurancePayout", "LiquidationSurplus",
 		"Lend", "Redeem", "Borrow", "Repay", "AutoBorrow", "AutoRepay", "AutoLend", "AutoRedeem",
-		"LiquidationRepay", "Default", "DefaultCompensation", "LendAdl"}[s]
+		"LiquidationRepay", "Default", "DefaultCompensation", "LendAdl", "SpotMargin"}[s]
 }
 
 // PositionEvent is Backpack's position update event type.

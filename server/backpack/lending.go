@@ -257,6 +257,7 @@ var borrowLendSources = map[engine.Source]struct {
 	engine.SourceBorrow:           {moveBorrow, "Manual", ""},
 	engine.SourceRepay:            {moveRepay, "Manual", ""},
 	engine.SourceAutoBorrow:       {moveBorrow, "AutoBorrowRepay", ""},
+	engine.SourceSpotMargin:       {moveBorrow, "SpotMargin", ""},
 	engine.SourceAutoRepay:        {moveRepay, "AutoBorrowRepay", ""},
 	engine.SourceAutoLend:         {moveLend, "", "AutoLend"},
 	engine.SourceAutoRedeem:       {moveRedeem, "", "AutoLend"},

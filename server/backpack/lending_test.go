@@ -22,6 +22,7 @@ func TestBorrowLendMoveOf(t *testing.T) {
 		{engine.SourceBorrow, -5, 0, BorrowLendMove{"Manual", EventBorrow, false}},
 		{engine.SourceRepay, -1, -5, BorrowLendMove{"Manual", EventBorrowRepay, true}},
 		{engine.SourceAutoBorrow, -5, 0, BorrowLendMove{"AutoBorrowRepay", EventBorrow, false}},
+		{engine.SourceSpotMargin, -5, 0, BorrowLendMove{"SpotMargin", EventBorrow, false}},
 		{engine.SourceAutoRepay, 0, -5, BorrowLendMove{"AutoBorrowRepay", EventBorrowRepay, true}},
 		{engine.SourceAutoLend, 5, 0, BorrowLendMove{"AutoLend", EventLend, true}},
 		{engine.SourceAutoRedeem, 1, 5, BorrowLendMove{"AutoLend", EventLendRedeem, false}},
