@@ -94,8 +94,7 @@ func (e *Engine) adlPosition(id AccountID, i int, cushion int64) {
 	}
 	for k, lots := range qtys {
 		if lots > 0 {
-			acct, hedge := q.accounts[k], int8(q.cands[k].ID&3)-1 //nolint:gosec // 0..2
-			e.offBookTrade(m, id, p.hedge, acct, hedge, side, lots, price, OriginADL)
+			e.offBookTrade(m, id, p.hedge, q.accounts[k], hedgeOfID(q.cands[k].ID), side, lots, price, OriginADL)
 		}
 	}
 }
@@ -169,7 +168,7 @@ func (e *Engine) ADLIndicators(mid config.MarketID) []ADLLight {
 		ranked := liquidation.Rank(cands, nil)
 		for r, k := range ranked {
 			out = append(out, ADLLight{
-				Account: accts[k], Hedge: int8(cands[k].ID&3) - 1, //nolint:gosec // 0..2
+				Account: accts[k], Hedge: hedgeOfID(cands[k].ID),
 				Lights: liquidation.Indicator(r, len(ranked)),
 			})
 		}

@@ -46,10 +46,13 @@ func (e *Engine) noteADL(acct AccountID) {
 	}
 }
 
-// candidateID is the tie-break key of a position slot: account, then side.
+// candidateID is the tie-break key of a position slot: account, then side;
+// hedgeOfID gives the side back.
 func candidateID(acct AccountID, hedge int8) uint64 {
 	return uint64(acct)<<2 | uint64(hedge+1) //nolint:gosec // hedge ∈ {-1,0,1}
 }
+
+func hedgeOfID(id uint64) int8 { return int8(id&3) - 1 } //nolint:gosec // 0..2
 
 // adlRanking returns the positions opposite a bankrupt long (or short) in m
 // and their ADL order, kept from the command's previous ADL in m when it can.
@@ -125,7 +128,8 @@ func (e *Engine) rescoreADL(m *market, acct AccountID, hedge int8) {
 		q.accounts = append(q.accounts, acct)
 		q.byID = slices.Insert(q.byID, at, k)
 	} else {
-		q.ranked = slices.Delete(q.ranked, slices.Index(q.ranked, k), slices.Index(q.ranked, k)+1)
+		r := slices.Index(q.ranked, k)
+		q.ranked = slices.Delete(q.ranked, r, r+1)
 		q.cands[k] = c
 	}
 	place, _ := slices.BinarySearchFunc(q.ranked, k, func(r, k int) int {

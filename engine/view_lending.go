@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"sort"
+
 	"github.com/waterfallrisk/waterfall/engine/config"
 )
 
@@ -98,33 +100,18 @@ func (e *Engine) BorrowLendLiquidationPrice(id AccountID, asset config.AssetID) 
 		return 0, false
 	}
 	const top = int64(1) << 62
-	if net < 0 { // rising prices hurt: the least p > saved that liquidates
-		lo, hi := saved, top
-		if !liquidatesAt(hi) {
+	if net < 0 { // rising prices hurt: the least p in (saved, top] that liquidates
+		if !liquidatesAt(top) {
 			return 0, false
 		}
-		for hi-lo > 1 {
-			mid := lo + (hi-lo)/2
-			if liquidatesAt(mid) {
-				hi = mid
-			} else {
-				lo = mid
-			}
-		}
-		return hi, true
+		k := sort.Search(int(top-saved), func(k int) bool { return liquidatesAt(saved + 1 + int64(k)) })
+		return saved + 1 + int64(k), true
 	}
-	lo, hi := int64(0), saved // falling prices hurt: the greatest p < saved that liquidates
+	// Falling prices hurt: the greatest p in [1, saved) that liquidates, the
+	// one below the least that does not.
 	if !liquidatesAt(1) {
 		return 0, false
 	}
-	lo = 1
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		if liquidatesAt(mid) {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo, true
+	k := sort.Search(int(saved-1), func(k int) bool { return !liquidatesAt(1 + int64(k)) })
+	return int64(k), true
 }

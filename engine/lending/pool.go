@@ -158,6 +158,22 @@ func (p *Pool) ForceRedeem(held, amount int64) (int64, error) {
 	return p.redeem(nil, held, amount)
 }
 
+// payable checks what every payment out of the pool needs: not throttled
+// (par nil: the engine's own, never throttled) and amount within Cash. It
+// returns the pool's amounts before the payment.
+func (p *Pool) payable(par *Params, amount int64) (borrowed, lent int64, err error) {
+	if borrowed, lent, err = p.amounts(); err != nil {
+		return 0, 0, err
+	}
+	if par != nil && throttled(borrowed, lent, par.Throttle) {
+		return 0, 0, ErrThrottled
+	}
+	if amount > p.Cash {
+		return 0, 0, ErrInsufficientCash
+	}
+	return borrowed, lent, nil
+}
+
 func (p *Pool) redeem(par *Params, held, amount int64) (int64, error) {
 	if amount <= 0 || held <= 0 || held > p.Lent {
 		return 0, ErrAmount
@@ -169,15 +185,9 @@ func (p *Pool) redeem(par *Params, held, amount int64) (int64, error) {
 	if amount > claim {
 		return 0, ErrExceedsPosition
 	}
-	borrowed, lent, err := p.amounts()
+	borrowed, _, err := p.payable(par, amount)
 	if err != nil {
 		return 0, err
-	}
-	if par != nil && throttled(borrowed, lent, par.Throttle) {
-		return 0, ErrThrottled
-	}
-	if amount > p.Cash {
-		return 0, ErrInsufficientCash
 	}
 	burnt, err := RedeemShares(amount, p.LendIndex) // ≤ held: amount ≤ held·LendIndex/IndexScale
 	if err != nil {
@@ -224,15 +234,9 @@ func (p *Pool) borrow(par *Params, amount int64) (int64, error) {
 	if amount <= 0 {
 		return 0, ErrAmount
 	}
-	borrowed, lent, err := p.amounts()
+	_, lent, err := p.payable(par, amount)
 	if err != nil {
 		return 0, err
-	}
-	if par != nil && throttled(borrowed, lent, par.Throttle) {
-		return 0, ErrThrottled
-	}
-	if amount > p.Cash {
-		return 0, ErrInsufficientCash
 	}
 	shares, err := BorrowShares(amount, p.BorrowIndex)
 	if err != nil {

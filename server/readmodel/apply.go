@@ -89,7 +89,7 @@ type applier struct {
 	nets   map[lendKey]int64 // position after each account's last movement in the batch
 
 	fills, balances, trades, funding, rates, orderRows, klineRows *rows
-	borrowLend, interest                                          *rows
+	borrowLend                                                    *rows
 
 	begin, commit, rollback, setSeq *stmt
 }
@@ -104,7 +104,6 @@ func (a *applier) prepare(w *conn) (err error) {
 	a.orderRows = newRows(upsertOrder, upsertOrderTail, orderCols)
 	a.klineRows = newRows(upsertKline, upsertKlineTail, klineCols)
 	a.borrowLend = newRows(insertBorrowLend, "", borrowLendCols)
-	a.interest = newRows(insertInterest, "", interestCols)
 	for _, p := range []struct {
 		s   **stmt
 		sql string
@@ -150,8 +149,8 @@ func (a *applier) reset(ctx context.Context) {
 }
 
 // tables lists the row buffers in the order flush writes them.
-func (a *applier) tables() [9]*rows {
-	return [...]*rows{a.fills, a.orderRows, a.trades, a.klineRows, a.balances, a.funding, a.rates, a.borrowLend, a.interest}
+func (a *applier) tables() [8]*rows {
+	return [...]*rows{a.fills, a.orderRows, a.trades, a.klineRows, a.balances, a.funding, a.rates, a.borrowLend}
 }
 
 // i64 converts the engine's small integer types for the driver (a plain
@@ -188,8 +187,6 @@ func (a *applier) event(evs []engine.Event, i int) error {
 		a.rates.add(i64(ev.Seq), ev.Time, i64(ev.Market), ev.Value)
 	case engine.EvBorrowLend:
 		return a.borrowLendRow(ev)
-	case engine.EvInterest:
-		a.interest.add(i64(ev.Seq), ev.Time, i64(ev.Asset), ev.Value, ev.Amount, ev.Balance)
 	}
 	return nil
 }

@@ -3,7 +3,7 @@
 // history queries the live engine does not answer: fills, order history,
 // public trades, klines, 24-hour tickers, settlements, funding payments,
 // funding rates, the insurance fund's movements (issue #4 point 6) and the
-// borrow-lend movements and pool interest (issue #5 point 6).
+// borrow-lend movements (issue #5 point 6).
 //
 // # Contract
 //
@@ -60,6 +60,4 @@
 //     (EvBorrowLend) with Backpack's source and eventType, its signed delta
 //     and the position after, so the interest a position accrued is its net
 //     quantity less the deltas since it was last flat (BorrowLendPrincipal).
-//   - interest: every pool's hourly interest step (EvInterest): the borrow
-//     rate, what borrowers were charged and lenders credited.
 package readmodel

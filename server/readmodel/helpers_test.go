@@ -114,7 +114,6 @@ func dump(t testing.TB, db *DB) string {
 		"SELECT * FROM trades ORDER BY trade_id", "SELECT * FROM klines ORDER BY res, market, start",
 		"SELECT * FROM balances ORDER BY id", "SELECT * FROM funding ORDER BY id",
 		"SELECT * FROM funding_rates ORDER BY id", "SELECT * FROM borrow_lend ORDER BY id",
-		"SELECT * FROM interest ORDER BY id",
 	} {
 		fmt.Fprintln(&sb, q)
 		rows, err := db.sql.Query(q)

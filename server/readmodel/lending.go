@@ -13,8 +13,7 @@ import (
 )
 
 // Borrow-lend history: every EvBorrowLend of a user account (table
-// borrow_lend) and every pool's hourly interest (EvInterest, table
-// interest).
+// borrow_lend).
 
 // Borrow-lend event types as stored (Backpack's eventType).
 const (
@@ -162,33 +161,6 @@ func (db *DB) BorrowLendPrincipal(ctx context.Context, acct engine.AccountID, up
 		out[a] = sum
 		return err
 	})
-	return out, err
-}
-
-// PoolInterest is one hourly interest step of a pool (EvInterest).
-type PoolInterest struct {
-	Seq      uint64
-	Time     int64
-	Asset    config.AssetID
-	Rate     int64 // the borrow rate, fixed.Rate per year
-	Charged  int64 // to the borrowers, rounded up
-	Credited int64 // to the lenders, rounded down
-}
-
-// PoolInterests returns a pool's interest steps (every pool's with assets
-// empty).
-func (db *DB) PoolInterests(ctx context.Context, assets []config.AssetID, p Page) ([]PoolInterest, error) {
-	w := &where{}
-	in(w, "asset", assets)
-	tail := w.page(p, "time", "id")
-	out := []PoolInterest{}
-	err := query(ctx, db.sql, `SELECT seq, time, asset, rate, charged, credited FROM interest`+w.String()+tail, w.args,
-		func(r *sql.Rows) error {
-			var x PoolInterest
-			err := r.Scan(&x.Seq, &x.Time, &x.Asset, &x.Rate, &x.Charged, &x.Credited)
-			out = append(out, x)
-			return err
-		})
 	return out, err
 }
 

@@ -5,11 +5,10 @@ import (
 	"testing"
 
 	"github.com/waterfallrisk/waterfall/engine"
-	"github.com/waterfallrisk/waterfall/engine/fixed"
 )
 
 // TestBorrowLendHistory: every lending movement of a user is a row with its
-// event type and signed delta; a pool's hourly interest is a row; the
+// event type and signed delta; the
 // principal of a position restarts once it is flat, so net − principal is
 // the interest the position accrued.
 func TestBorrowLendHistory(t *testing.T) {
@@ -95,15 +94,6 @@ func TestBorrowLendHistory(t *testing.T) {
 		t.Fatalf("bob's principal at his first repay: %v %v", pr, err)
 	}
 
-	// The pool's interest: one row for the hour, at the borrow rate of 20%
-	// utilization (0.1 × 0.2 / 0.8 = 0.025 a year).
-	steps, err := e.m.PoolInterests(ctx, nil, Page{})
-	if err != nil || len(steps) != 1 {
-		t.Fatalf("interest steps: %+v %v", steps, err)
-	}
-	if s := steps[0]; s.Asset != usdc || s.Rate != fixed.RateScale/40 || s.Charged <= 0 || s.Credited <= 0 || s.Credited > s.Charged {
-		t.Fatalf("interest step: %+v", s)
-	}
 	if count(t, e.m.DB, "borrow_lend") != 5 { // alice 1, bob 4
 		t.Fatalf("borrow_lend rows: %d", count(t, e.m.DB, "borrow_lend"))
 	}

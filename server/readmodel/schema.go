@@ -5,8 +5,9 @@ package readmodel
 // order's status is an integer (orderStatusCode), and trades have one
 // index, (market, time), which also orders a market's trades by id (a
 // trade's time never decreases with its id; the index ends with the row id).
-// Version 3: borrow_lend (every EvBorrowLend) and interest (every EvInterest).
-const schemaVersion = 3
+// Version 3: borrow_lend (every EvBorrowLend). Version 4: no interest table
+// (pool interest was kept and never read).
+const schemaVersion = 4
 
 // schema creates the tables. Every amount is an int64 of the engine
 // (ticks, lots, smallest units); times are engine time in ms.
@@ -139,16 +140,6 @@ CREATE TABLE IF NOT EXISTS borrow_lend (
 );
 CREATE INDEX IF NOT EXISTS borrow_lend_account ON borrow_lend (account, asset, id);
 
-CREATE TABLE IF NOT EXISTS interest (
-	id       INTEGER PRIMARY KEY,
-	seq      INTEGER NOT NULL,
-	time     INTEGER NOT NULL,
-	asset    INTEGER NOT NULL,
-	rate     INTEGER NOT NULL,
-	charged  INTEGER NOT NULL,
-	credited INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS interest_asset ON interest (asset, id);
 `
 
 // The apply path's statements: the head and tail of each table's
@@ -180,8 +171,6 @@ const (
 	insertBorrowLend = `INSERT INTO borrow_lend (seq, time, account, asset, source, bp_source, event_type, amount, delta,
 		net) VALUES `
 	borrowLendCols = 10
-	insertInterest = `INSERT INTO interest (seq, time, asset, rate, charged, credited) VALUES `
-	interestCols   = 6
 	// sqlSetMeta sets one meta value; sqlSetSeq both the sequence and the
 	// time (integers, stored as text: the column's affinity).
 	sqlSetMeta = `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`
