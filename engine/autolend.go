@@ -161,7 +161,7 @@ func (e *Engine) coverShortfall(id AccountID, asset config.AssetID, short int64)
 		}
 	}
 	borrow := short - redeem
-	if borrow > 0 && (!a.lendFlags.Has(AutoBorrowSettlements) || !e.borrowFits(id, i, q, borrow)) {
+	if borrow > 0 && (!a.lendFlags.Has(AutoBorrowSettlements) || e.borrowFits(id, i, q, borrow) != nil) {
 		return false
 	}
 	if redeem > 0 && e.redeemTo(id, i, redeem, SourceAutoRedeem, false) != nil {
@@ -170,26 +170,30 @@ func (e *Engine) coverShortfall(id AccountID, asset config.AssetID, short int64)
 	return borrow == 0 || e.borrowTo(id, i, borrow, SourceSpotMargin, true) == nil
 }
 
-// borrowFits reports whether borrowing amount from pool i, in state q, is
-// allowed: the pool's throttle, cash and maximum utilization, and the
-// account's IMR below 100% with the debt and the credit.
-func (e *Engine) borrowFits(id AccountID, i int, q lending.Pool, amount int64) bool {
+// borrowFits reports, nil or why not, whether borrowing amount from pool i,
+// in state q, is allowed: the pool's throttle, cash and maximum
+// utilization, and the account's IMR below 100% with the debt and the
+// credit.
+func (e *Engine) borrowFits(id AccountID, i int, q lending.Pool, amount int64) *Error {
 	pl := &e.pools[i]
 	a := &e.accounts[id]
 	if e.index[pl.asset] == 0 {
-		return false
+		return errorf(CodeInvalidPrice, "%s has no index price", e.cfg.Assets[pl.asset].Symbol)
 	}
 	shares, err := q.Borrow(pl.par, amount)
 	if err != nil {
-		return false
+		return lendingError("borrow", err)
 	}
 	held, err := fixed.Add(a.borrowed[i], shares)
 	if err != nil {
-		return false
+		return errorf(CodeInvalidQuantity, "borrow: %v", err)
 	}
 	saved, savedHeld := pl.p, a.borrowed[i]
 	pl.p, a.borrowed[i] = q, held
 	r := e.marginOf(id, &whatIf{asset: pl.asset, delta: -amount})
 	pl.p, a.borrowed[i] = saved, savedHeld
-	return r.CanIncrease()
+	if !r.CanIncrease() {
+		return errorf(CodeInsufficientMargin, "borrow would put the account's IMR at or above 100%%")
+	}
+	return nil
 }

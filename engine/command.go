@@ -33,6 +33,10 @@ const (
 	// CmdSetLendingFlags: Account, Amount = the account's LendingFlags, all
 	// three at once.
 	CmdSetLendingFlags
+	// CmdBorrowLend: Account, Asset, Amount, Side (Bid lends, Ask
+	// borrows): Backpack's borrowLendExecute, which first closes the
+	// opposite position, all or nothing (netlend.go).
+	CmdBorrowLend
 
 	// CmdKinds is one past the last command kind: kinds ≥ CmdKinds are
 	// unknown and refused.
@@ -43,7 +47,7 @@ var commandNames = [...]string{
 	"none", "create-account", "deposit", "withdraw", "place-order", "move-order",
 	"cancel-order", "cancel-all", "set-index-price", "advance-time",
 	"set-position-mode", "set-margin-mode", "set-leverage-limit", "register-backstop", "close-market", "adjust-margin",
-	"lend", "redeem", "borrow", "repay", "set-lending-flags",
+	"lend", "redeem", "borrow", "repay", "set-lending-flags", "borrow-lend",
 }
 
 func (k CommandKind) String() string {

@@ -176,6 +176,8 @@ func (e *Engine) apply(c *Command) *Error {
 		return e.repay(c)
 	case CmdSetLendingFlags:
 		return e.setLendingFlags(c)
+	case CmdBorrowLend:
+		return e.borrowLend(c)
 	}
 	return errorf(CodeInvalidClientRequest, "unknown command kind %d", c.Kind)
 }

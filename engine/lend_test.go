@@ -85,7 +85,10 @@ func TestLendingProperty(t *testing.T) {
 			id := rapid.SampledFrom(ids).Draw(rt, "account")
 			asset := rapid.SampledFrom([]config.AssetID{usdc, btc}).Draw(rt, "asset")
 			amt := rapid.OneOf(rapid.Int64Range(0, 1e9), rapid.Int64Range(0, 2e11)).Draw(rt, "amount")
-			switch rapid.IntRange(0, 6).Draw(rt, "op") {
+			switch rapid.IntRange(0, 7).Draw(rt, "op") {
+			case 7: // Backpack's netting request: all or nothing
+				side := rapid.SampledFrom([]Side{Bid, Ask}).Draw(rt, "side")
+				do(Command{Kind: CmdBorrowLend, Account: id, Asset: asset, Amount: amt, Side: side})
 			case 0:
 				do(Command{Kind: CmdLend, Account: id, Asset: asset, Amount: amt})
 			case 1:
@@ -159,5 +162,47 @@ func checkHeld(rt *rapid.T, e *Engine, deposits map[config.AssetID]int64) {
 		if sum != dep {
 			rt.Fatalf("%s: balances + pool cash %d ≠ deposits %d", e.cfg.Assets[asset].Symbol, sum, dep)
 		}
+	}
+}
+
+// Backpack's borrowLendExecute (CmdBorrowLend) first closes the opposite
+// position, all or nothing: a borrow beyond the claim that the pool or the
+// margin refuses leaves the claim unredeemed; one it allows redeems the claim and
+// borrows the rest; a lend beyond the debt repays it and lends the rest.
+func TestBorrowLendNetsAllOrNothing(t *testing.T) {
+	e, ids := newTestEngine(t, 2)
+	pool, trader := ids[0], ids[1]
+	usdc := e.settle
+	const unit = 1_000_000 // USDC has 6 decimals
+	apply(t, e, Command{Kind: CmdDeposit, Account: pool, Asset: usdc, Amount: 1_000_000 * unit})
+	apply(t, e, Command{Kind: CmdLend, Account: pool, Asset: usdc, Amount: 1_000_000 * unit})
+	apply(t, e, Command{Kind: CmdDeposit, Account: trader, Asset: usdc, Amount: 1_000 * unit})
+	apply(t, e, Command{Kind: CmdLend, Account: trader, Asset: usdc, Amount: 1_000 * unit})
+	position := func() (claim, debt int64) {
+		i, _ := e.poolOf(usdc)
+		c, d, _ := e.lendPosition(trader, i)
+		return c, d
+	}
+	// A 999,000 borrow after the 1,000 redeemed: past the pool's 95% maximum
+	// utilization and what 1,000 of equity backs. Refused, nothing redeemed.
+	before := e.StateHash()
+	if _, err := e.Apply(&Command{Kind: CmdBorrowLend, Account: trader, Asset: usdc, Amount: 1_000_000 * unit, Side: Ask}); err == nil {
+		t.Fatal("a borrow beyond the margin was accepted")
+	}
+	if c, d := position(); e.StateHash() != before || c != 1_000*unit || d != 0 {
+		t.Fatalf("a refused request changed the position: claim %d, debt %d", c, d)
+	}
+	// Borrow 1,500: redeem the 1,000 claim, borrow 500.
+	apply(t, e, Command{Kind: CmdBorrowLend, Account: trader, Asset: usdc, Amount: 1_500 * unit, Side: Ask})
+	if c, d := position(); c != 0 || d != 500*unit {
+		t.Fatalf("after borrowing 1,500: claim %d, debt %d; want 0 and 500", c, d)
+	}
+	// Lend 700: repay the 500, lend 200.
+	apply(t, e, Command{Kind: CmdBorrowLend, Account: trader, Asset: usdc, Amount: 700 * unit, Side: Bid})
+	if c, d := position(); c != 200*unit || d != 0 {
+		t.Fatalf("after lending 700: claim %d, debt %d; want 200 and 0", c, d)
+	}
+	if err := e.CheckInvariants(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -23,11 +23,9 @@ type LendingHistory interface {
 
 // executeBorrowLend is POST /api/v1/borrowLend {symbol, side, quantity}:
 // side Lend lends, or first repays what the account owes in the asset;
-// side Borrow borrows, or first redeems what it lends
-// (backpack.BorrowLendCommands). Each command is submitted in turn; a
-// refusal answers its error, leaving the earlier ones applied (only a
-// request that crosses a whole position takes two). It answers the
-// position after ({} when flat).
+// side Borrow borrows, or first redeems what it lends. It is one engine
+// command (engine.CmdBorrowLend), all or nothing: a refusal changes
+// nothing. It answers the position after ({} when flat).
 func (h *Handler) executeBorrowLend(w http.ResponseWriter, r *http.Request, acct engine.AccountID, body []byte) {
 	var req backpack.BorrowLendRequest
 	if err := backpack.Decode(body, &req); err != nil {
@@ -39,22 +37,14 @@ func (h *Handler) executeBorrowLend(w http.ResponseWriter, r *http.Request, acct
 		writeError(w, err)
 		return
 	}
-	var claim, debt int64
-	if err := h.read(r.Context(), func(e *engine.Engine) {
-		for _, v := range e.BorrowLendPositions(acct) {
-			if v.Asset == asset {
-				claim, debt = v.Lent, v.Borrowed
-			}
-		}
-	}); err != nil {
+	side := engine.Bid
+	if borrow {
+		side = engine.Ask
+	}
+	c := engine.Command{Kind: engine.CmdBorrowLend, Account: acct, Asset: asset, Amount: qty, Side: side}
+	if _, err := h.submit(r.Context(), &c); err != nil {
 		writeError(w, err)
 		return
-	}
-	for _, c := range backpack.BorrowLendCommands(acct, asset, borrow, qty, claim, debt) {
-		if _, err := h.submit(r.Context(), &c); err != nil {
-			writeError(w, err)
-			return
-		}
 	}
 	out, err := h.borrowLendList(r, acct, asset)
 	if err != nil {

@@ -177,37 +177,6 @@ func (c *Catalog) ParseBorrowLend(r *BorrowLendRequest) (a config.AssetID, borro
 	return a, borrow, qty, nil
 }
 
-// BorrowLendCommands converts a request into the engine commands that carry
-// it out, given the account's claim and debt in the asset now (Backpack's
-// netting: one side's request first closes the opposite position):
-//
-//	Lend,   debt > 0:  repay min(qty, debt); beyond the debt, the rest is lent
-//	Lend,   no debt:   lend qty
-//	Borrow, claim > 0: redeem min(qty, claim); beyond the claim, the rest is borrowed
-//	Borrow, no claim:  borrow qty
-//
-// Closing a whole position uses Amount 0 (all of it, interest up to the
-// command included), so interest accrued since claim and debt were read is
-// closed too.
-func BorrowLendCommands(acct engine.AccountID, a config.AssetID, borrow bool, qty, claim, debt int64) []engine.Command {
-	cmd := func(k engine.CommandKind, amount int64) engine.Command {
-		return engine.Command{Kind: k, Account: acct, Asset: a, Amount: amount}
-	}
-	opening, closing, held := engine.CmdLend, engine.CmdRepay, debt
-	if borrow {
-		opening, closing, held = engine.CmdBorrow, engine.CmdRedeem, claim
-	}
-	switch {
-	case held <= 0:
-		return []engine.Command{cmd(opening, qty)}
-	case qty < held:
-		return []engine.Command{cmd(closing, qty)}
-	case qty == held:
-		return []engine.Command{cmd(closing, 0)}
-	}
-	return []engine.Command{cmd(closing, 0), cmd(opening, qty-held)}
-}
-
 // BorrowLendMove is how a borrow-lend movement (EvBorrowLend) shows in
 // Backpack's borrow-lend history: its source, its eventType (Borrow,
 // BorrowRepay, Lend, LendRedeem) and Into, whether the quantity moved into

@@ -51,38 +51,3 @@ func TestBorrowLendMoveOf(t *testing.T) {
 		}
 	}
 }
-
-// TestBorrowLendCommands: Backpack's netting of a request against the
-// opposite position.
-func TestBorrowLendCommands(t *testing.T) {
-	type cmd struct {
-		kind   engine.CommandKind
-		amount int64
-	}
-	for _, c := range []struct {
-		borrow           bool
-		qty, claim, debt int64
-		want             []cmd
-	}{
-		{false, 10, 0, 0, []cmd{{engine.CmdLend, 10}}},
-		{false, 10, 3, 0, []cmd{{engine.CmdLend, 10}}},
-		{false, 10, 0, 30, []cmd{{engine.CmdRepay, 10}}},
-		{false, 30, 0, 30, []cmd{{engine.CmdRepay, 0}}},
-		{false, 40, 0, 30, []cmd{{engine.CmdRepay, 0}, {engine.CmdLend, 10}}},
-		{true, 10, 0, 0, []cmd{{engine.CmdBorrow, 10}}},
-		{true, 10, 30, 0, []cmd{{engine.CmdRedeem, 10}}},
-		{true, 30, 30, 0, []cmd{{engine.CmdRedeem, 0}}},
-		{true, 45, 30, 0, []cmd{{engine.CmdRedeem, 0}, {engine.CmdBorrow, 15}}},
-	} {
-		var got []cmd
-		for _, x := range BorrowLendCommands(7, 2, c.borrow, c.qty, c.claim, c.debt) {
-			if x.Account != 7 || x.Asset != 2 {
-				t.Fatalf("command for the wrong account or asset: %+v", x)
-			}
-			got = append(got, cmd{x.Kind, x.Amount})
-		}
-		if !slices.Equal(got, c.want) {
-			t.Errorf("borrow %v qty %d claim %d debt %d: %v, want %v", c.borrow, c.qty, c.claim, c.debt, got, c.want)
-		}
-	}
-}
